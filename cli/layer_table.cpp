@@ -1,0 +1,112 @@
+#include "layer_table.hpp"
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+namespace loftq::cli {
+namespace {
+
+std::string shapeText(const std::vector<std::int64_t>& shape)
+{
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+std::string humanBytes(double b)
+{
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (b >= 1024 && u < 4) {
+        b /= 1024;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", b, units[u]);
+    return buf;
+}
+
+} // namespace
+
+void printLayerTable(const RunReport& report, std::FILE* out)
+{
+    std::size_t width = 5;
+    for (const auto& l : report.layers)
+        width = std::max(width, l.layer.tensorName.size());
+    std::fprintf(out, "%-*s  %5s  %4s  %4s  %10s  %10s  %4s  %7s\n", int(width), "layer", "quant", "rank", "step",
+                 "qlora_err", "loftq_err", "best", "improve");
+    double sumQ = 0, sumE = 0;
+    int n = 0;
+    for (const auto& l : report.layers) {
+        if (l.status != LayerStatus::Quantized) {
+            std::fprintf(out, "%-*s  %s%s%s\n", int(width), l.layer.tensorName.c_str(),
+                         std::string(layerStatusName(l.status)).c_str(), l.note.empty() ? "" : ": ", l.note.c_str());
+            continue;
+        }
+        const std::string quant = std::string(quantMethodName(l.plan.method)) + std::to_string(l.plan.bits);
+        std::fprintf(out, "%-*s  %5s  %4d  %4d  %10.6f  %10.6f  %4d  %6.1f%%\n", int(width),
+                     l.layer.tensorName.c_str(), quant.c_str(), l.rank, l.plan.steps, l.qloraRelError, l.relError,
+                     l.bestStep, 100.0 * l.improvement());
+        sumQ += l.qloraRelError;
+        sumE += l.relError;
+        ++n;
+    }
+    if (n)
+        std::fprintf(out, "%-*s  %5s  %4s  %4s  %10.6f  %10.6f  %4s  %6.1f%%\n", int(width), "mean", "", "", "",
+                     sumQ / n, sumE / n, "", 100.0 * (1 - sumE / sumQ));
+    std::fprintf(out, "%d layers quantized in %.2f s with %d thread(s)\n", n, report.seconds, report.threads);
+}
+
+void printInspection(const Checkpoint& cp, const std::vector<LayerDescriptor>& targets, bool json, std::FILE* out)
+{
+    std::set<std::string> targetNames;
+    for (const auto& t : targets)
+        targetNames.insert(t.tensorName);
+    std::uint64_t params = 0, targetParams = 0;
+    nlohmann::json j;
+    j["source"] = cp.path();
+    j["model_type"] = cp.modelType();
+    j["architectures"] = cp.architectures();
+    j["shards"] = nlohmann::json::array();
+    for (const auto& s : cp.shards())
+        j["shards"].push_back(s->path());
+    j["tensors"] = nlohmann::json::array();
+    std::size_t width = 6;
+    for (const auto& t : cp.tensors())
+        width = std::max(width, t.info.name.size());
+    if (!json)
+        std::fprintf(out, "%-*s  %-8s  %-16s  %10s  %s\n", int(width), "tensor", "dtype", "shape", "size", "target");
+    for (const auto& t : cp.tensors()) {
+        const bool target = targetNames.count(t.info.name) > 0;
+        params += t.info.elementCount();
+        if (target)
+            targetParams += t.info.elementCount();
+        if (json) {
+            j["tensors"].push_back({{"name", t.info.name},
+                                    {"dtype", dtypeName(t.info.dtype)},
+                                    {"shape", t.info.shape},
+                                    {"bytes", t.info.byteSize()},
+                                    {"shard", cp.shards()[t.shard]->path()},
+                                    {"target", target}});
+        } else {
+            std::fprintf(out, "%-*s  %-8s  %-16s  %10s  %s\n", int(width), t.info.name.c_str(),
+                         std::string(dtypeName(t.info.dtype)).c_str(), shapeText(t.info.shape).c_str(),
+                         humanBytes(double(t.info.byteSize())).c_str(), target ? "yes" : "");
+        }
+    }
+    j["parameters"] = params;
+    j["target_parameters"] = targetParams;
+    j["target_count"] = targets.size();
+    j["bytes"] = cp.totalBytes();
+    if (json) {
+        std::fprintf(out, "%s\n", j.dump(2).c_str());
+        return;
+    }
+    std::fprintf(out, "%zu tensors, %llu parameters, %s on disk; %zu targets hold %llu parameters (%.1f%%)\n",
+                 cp.tensors().size(), (unsigned long long)params, humanBytes(double(cp.totalBytes())).c_str(),
+                 targets.size(), (unsigned long long)targetParams, params ? 100.0 * targetParams / params : 0.0);
+}
+
+} // namespace loftq::cli

@@ -1,0 +1,14 @@
+#pragma once
+// The per-layer table `loftq quantize` prints at the end, and `loftq inspect`'s tensor list.
+#include "loftq/checkpoint.hpp"
+#include "loftq/report.hpp"
+
+#include <cstdio>
+
+namespace loftq::cli {
+
+void printLayerTable(const RunReport& report, std::FILE* out);
+void printInspection(const Checkpoint& checkpoint, const std::vector<LayerDescriptor>& targets, bool json,
+                     std::FILE* out);
+
+} // namespace loftq::cli

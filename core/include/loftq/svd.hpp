@@ -1,0 +1,39 @@
+#pragma once
+// Truncated SVD: the exact one (a full thin SVD, as the reference does) and a randomized one
+// (Halko, Martinsson, Tropp 2011) that can start from a previous step's right singular vectors.
+#include "loftq/checkpoint.hpp"
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace loftq {
+
+enum class SvdMethod { Exact, Fast };
+std::optional<SvdMethod> parseSvdMethod(std::string_view name); // "exact" | "fast"
+std::string_view svdMethodName(SvdMethod m);
+
+struct SvdOptions {
+    SvdMethod method = SvdMethod::Fast;
+    int oversample = 8;  // p: extra random directions beyond the rank
+    int powerIterations = 2;     // q for a cold start
+    int warmPowerIterations = 1; // q when starting from the previous step's subspace
+    std::uint64_t seed = 0;
+    int threads = 1;
+};
+
+struct TruncatedSvd {
+    Eigen::MatrixXf U;      // m x r
+    Eigen::VectorXf S;      // r, descending
+    Eigen::MatrixXf V;      // n x r
+};
+
+// Top-r triplets of M. `warmStart` (n x r), when given, seeds the randomized range finder.
+TruncatedSvd truncatedSvd(Eigen::Ref<const MatrixRM> M, int rank, const SvdOptions& options,
+                          const Eigen::MatrixXf* warmStart = nullptr);
+
+// All singular values of M, descending (for the residual-spectrum view).
+Eigen::VectorXf singularValues(Eigen::Ref<const MatrixRM> M);
+
+} // namespace loftq

@@ -1,0 +1,197 @@
+// Opening a checkpoint: a single safetensors file or a Hugging Face folder, sharded or not.
+#include "loftq/checkpoint.hpp"
+#include "loftq/errors.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace loftq {
+namespace {
+
+std::string readTextFile(const fs::path& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throwBadInput(path.string(), "cannot read");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+nlohmann::json readJsonFile(const fs::path& path)
+{
+    try {
+        return nlohmann::json::parse(readTextFile(path));
+    } catch (const nlohmann::json::exception& e) {
+        throwBadInput(path.string(), std::string("not valid JSON (") + e.what() + ")");
+    }
+}
+
+// Names a weight_map twice (formats.md: a shard may not be listed twice for one name).
+std::string duplicateWeightMapKey(const std::string& text)
+{
+    std::set<std::string> seen;
+    std::string duplicate;
+    bool inWeightMap = false;
+    auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        using E = nlohmann::json::parse_event_t;
+        if (event == E::key && depth == 1)
+            inWeightMap = parsed.get<std::string>() == "weight_map";
+        else if (event == E::key && depth == 2 && inWeightMap && !seen.insert(parsed.get<std::string>()).second &&
+                 duplicate.empty())
+            duplicate = parsed.get<std::string>();
+        return true;
+    };
+    try {
+        (void)nlohmann::json::parse(text, callback);
+    } catch (const nlohmann::json::exception&) {
+        // reported by the caller's own parse
+    }
+    return duplicate;
+}
+
+bool isPlainFileName(const std::string& name)
+{
+    return !name.empty() && name.find('/') == std::string::npos && name != "." && name != "..";
+}
+
+} // namespace
+
+Checkpoint Checkpoint::open(const std::string& path)
+{
+    Checkpoint cp;
+    cp.path_ = path;
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec || !fs::exists(status))
+        throwBadInput(path, "no such file or folder");
+
+    std::vector<std::string> shardFiles;
+    std::map<std::string, std::string> weightMap; // tensor -> shard file (sharded only)
+    if (fs::is_directory(status)) {
+        cp.isFolder_ = true;
+        cp.directory_ = path;
+        const fs::path dir(path);
+        if (fs::exists(dir / "model.safetensors.index.json")) {
+            cp.indexFile_ = (dir / "model.safetensors.index.json").string();
+            const std::string text = readTextFile(cp.indexFile_);
+            nlohmann::json index;
+            try {
+                index = nlohmann::json::parse(text);
+            } catch (const nlohmann::json::exception& e) {
+                throwBadInput(cp.indexFile_, std::string("not valid JSON (") + e.what() + ")");
+            }
+            if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
+                throwBadInput(cp.indexFile_, "no \"weight_map\" object");
+            if (const auto dup = duplicateWeightMapKey(text); !dup.empty())
+                throwBadInput(cp.indexFile_, "tensor '" + dup + "' is listed twice in weight_map");
+            std::set<std::string> shardSet;
+            for (const auto& [name, shard] : index["weight_map"].items()) {
+                if (!shard.is_string() || !isPlainFileName(shard.get<std::string>()))
+                    throwBadInput(cp.indexFile_, "weight_map entry for '" + name + "' is not a shard file name");
+                weightMap[name] = shard.get<std::string>();
+                shardSet.insert(shard.get<std::string>());
+            }
+            if (shardSet.empty())
+                throwBadInput(cp.indexFile_, "weight_map is empty");
+            shardFiles.assign(shardSet.begin(), shardSet.end());
+            for (const auto& shard : shardFiles)
+                if (!fs::is_regular_file(dir / shard))
+                    throwBadInput(cp.indexFile_, "shard '" + shard + "' is missing from " + path);
+        } else if (fs::exists(dir / "model.safetensors")) {
+            shardFiles.push_back("model.safetensors");
+        } else {
+            std::string hint;
+            if (fs::exists(dir / "pytorch_model.bin") || fs::exists(dir / "pytorch_model.bin.index.json"))
+                hint = " (found pytorch_model.bin: convert it to safetensors first)";
+            throwBadInput(path, "folder has no model.safetensors or model.safetensors.index.json" + hint);
+        }
+        if (fs::exists(dir / "config.json"))
+            cp.config_ = readJsonFile(dir / "config.json");
+        for (const auto& shard : shardFiles)
+            cp.shards_.push_back(SafetensorsFile::open((dir / shard).string()));
+    } else {
+        cp.directory_ = fs::path(path).parent_path().string();
+        if (cp.directory_.empty())
+            cp.directory_ = ".";
+        cp.shards_.push_back(SafetensorsFile::open(path));
+    }
+    if (!cp.config_.is_null() && !cp.config_.is_object())
+        throwBadInput((fs::path(cp.directory_) / "config.json").string(), "is not a JSON object");
+
+    for (std::size_t s = 0; s < cp.shards_.size(); ++s) {
+        for (const auto& info : cp.shards_[s]->header().tensors) {
+            if (cp.byName_.count(info.name))
+                throwBadInput(cp.shards_[s]->path(), "tensor '" + info.name + "' also appears in another shard");
+            if (!weightMap.empty()) {
+                const auto it = weightMap.find(info.name);
+                if (it != weightMap.end() && it->second != fs::path(cp.shards_[s]->path()).filename().string())
+                    throwBadInput(cp.indexFile_, "tensor '" + info.name + "' is mapped to " + it->second +
+                                                     " but stored in " + cp.shards_[s]->path());
+            }
+            cp.byName_[info.name] = cp.tensors_.size();
+            cp.tensors_.push_back({info, s});
+        }
+    }
+    for (const auto& [name, shard] : weightMap)
+        if (!cp.byName_.count(name))
+            throwBadInput(cp.indexFile_, "tensor '" + name + "' is not found in its shard " + shard);
+    return cp;
+}
+
+const CheckpointTensor* Checkpoint::find(const std::string& name) const
+{
+    const auto it = byName_.find(name);
+    return it == byName_.end() ? nullptr : &tensors_[it->second];
+}
+
+std::string Checkpoint::modelType() const
+{
+    if (config_.is_object() && config_.contains("model_type") && config_["model_type"].is_string())
+        return config_["model_type"].get<std::string>();
+    return {};
+}
+
+std::vector<std::string> Checkpoint::architectures() const
+{
+    std::vector<std::string> out;
+    if (config_.is_object() && config_.contains("architectures") && config_["architectures"].is_array())
+        for (const auto& a : config_["architectures"])
+            if (a.is_string())
+                out.push_back(a.get<std::string>());
+    return out;
+}
+
+std::uint64_t Checkpoint::totalBytes() const
+{
+    std::uint64_t n = 0;
+    for (const auto& s : shards_)
+        n += s->fileSize();
+    return n;
+}
+
+std::span<const std::byte> Checkpoint::rawBytes(const CheckpointTensor& t) const
+{
+    return shards_[t.shard]->data(t.info);
+}
+
+MatrixRM Checkpoint::readMatrix(const CheckpointTensor& t) const
+{
+    const auto& label = shards_[t.shard]->path();
+    if (t.info.shape.size() != 2)
+        throwBadInput(label, "tensor '" + t.info.name + "' is not a matrix");
+    if (!isFloatingWeight(t.info.dtype))
+        throwBadInput(label, "tensor '" + t.info.name + "' has dtype " + std::string(dtypeName(t.info.dtype)) +
+                                 ", which cannot be quantized");
+    MatrixRM m(t.info.shape[0], t.info.shape[1]);
+    const auto bytes = rawBytes(t);
+    toFloat32(t.info.dtype, bytes.data(), m.data(), t.info.elementCount());
+    return m;
+}
+
+} // namespace loftq

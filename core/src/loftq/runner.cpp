@@ -1,0 +1,333 @@
+// The job runner: streams the checkpoint tensor by tensor through LoftQ into the export writers.
+// While one target computes, the next one is read and converted on another thread.
+#include "loftq/runner.hpp"
+#include "loftq/atomic_file.hpp"
+#include "loftq/errors.hpp"
+#include "loftq/output_folder.hpp"
+#include "loftq/parallel_gemm.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <future>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace loftq {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Seeds depend on the tensor's name, not its position, so a layer's result does not change
+// when other layers are added to or removed from the plan.
+std::uint64_t layerSeed(std::uint64_t seed, const std::string& name)
+{
+    std::uint64_t h = 1469598103934665603ull ^ seed;
+    for (unsigned char c : name)
+        h = (h ^ c) * 1099511628211ull;
+    return h;
+}
+
+// W as LoftQ sees it: out x in (Conv1D weights are stored transposed).
+MatrixRM readWeight(const Checkpoint& cp, const CheckpointTensor& t, bool conv1d)
+{
+    MatrixRM m = cp.readMatrix(t);
+    if (conv1d)
+        return m.transpose();
+    return m;
+}
+
+bool allFinite(const MatrixRM& m) { return m.allFinite(); }
+
+struct Measured {
+    MatrixRM Q;
+    Eigen::MatrixXf A, B;
+    double relError = 0;
+};
+
+// Rounds Q and the scaled adapter factors to their export dtypes and measures the error there.
+Measured measureExported(const MatrixRM& W, const LoftqResult& r, DType qDtype, DType adapterDtype, double alpha,
+                         int threads)
+{
+    Measured m;
+    m.Q = r.Q;
+    roundTripThrough(qDtype, m.Q.data(), std::size_t(m.Q.size()));
+    const double rank = double(r.A.rows());
+    // PEFT adds (alpha / r) * B A; storing sqrt(r / alpha) on each factor makes that B A exactly.
+    const float factor = static_cast<float>(std::sqrt(rank / alpha));
+    m.A = r.A * factor;
+    m.B = r.B * factor;
+    roundTripThrough(adapterDtype, m.A.data(), std::size_t(m.A.size()));
+    roundTripThrough(adapterDtype, m.B.data(), std::size_t(m.B.size()));
+    MatrixRM BA;
+    lowRankProduct(m.B * static_cast<float>(alpha / rank), m.A, BA, threads);
+    double err = 0, norm = 0;
+    for (Eigen::Index i = 0; i < W.rows(); ++i) {
+        err += (W.row(i) - m.Q.row(i) - BA.row(i)).cast<double>().squaredNorm();
+        norm += W.row(i).cast<double>().squaredNorm();
+    }
+    m.relError = norm > 0 ? std::sqrt(err / norm) : 0.0;
+    return m;
+}
+
+class ProgressClock {
+public:
+    ProgressClock(const ProgressSink& sink, double totalWork, int layers)
+        : sink_(sink), total_(totalWork), layers_(layers)
+    {
+    }
+
+    void emit(ProgressEvent e, double workDone)
+    {
+        if (!sink_)
+            return;
+        e.layerCount = layers_;
+        e.elapsedSeconds = elapsed();
+        e.fractionDone = total_ > 0 ? std::min(1.0, workDone / total_) : 1.0;
+        if (e.fractionDone > 0.001 && e.fractionDone < 1.0)
+            e.etaSeconds = e.elapsedSeconds * (1.0 - e.fractionDone) / e.fractionDone;
+        else if (e.fractionDone >= 1.0)
+            e.etaSeconds = 0;
+        sink_(e);
+    }
+
+    double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+private:
+    const ProgressSink& sink_;
+    double total_;
+    int layers_;
+    Clock::time_point start_ = Clock::now();
+};
+
+// Removes a folder this run created if the run failed before committing anything into it.
+struct CreatedFolderGuard {
+    std::string path;
+    bool created = false;
+    bool committed = false;
+    ~CreatedFolderGuard()
+    {
+        if (created && !committed) {
+            std::error_code ec;
+            fs::remove(fs::path(path) / "loftq_init", ec);
+            fs::remove(path, ec);
+        }
+    }
+};
+
+void checkOverwrites(const std::string& outputDir, const std::vector<std::unique_ptr<ExportWriter>>& writers,
+                     std::vector<std::string>& planned)
+{
+    const auto previous = previousExportFiles(outputDir);
+    const std::set<std::string> ours(previous.begin(), previous.end());
+    for (const auto& w : writers)
+        for (const auto& f : w->plannedFiles())
+            planned.push_back(f);
+    for (const auto& f : planned)
+        if (fs::exists(fs::path(outputDir) / f) && !ours.count(f))
+            throwBadInput((fs::path(outputDir) / f).string(),
+                          "exists and was not written by a previous export; refusing to replace it");
+}
+
+} // namespace
+
+std::vector<PlannedLayer> planLayers(const Checkpoint& checkpoint, const Plan& plan)
+{
+    std::vector<PlannedLayer> out;
+    for (auto& layer : selectTargets(checkpoint, plan.targets)) {
+        PlannedLayer p{layer, plan.resolve(layer)};
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& options, const ProgressSink& progress,
+                 const std::atomic<bool>* cancel)
+{
+    validatePlan(plan, "plan");
+    const int threads = std::max(1, options.threads);
+    const auto planned = planLayers(cp, plan);
+    std::map<std::string, std::size_t> plannedIndex;
+    std::vector<LayerDescriptor> targets;
+    double totalWork = 0;
+    for (std::size_t i = 0; i < planned.size(); ++i) {
+        plannedIndex[planned[i].layer.tensorName] = i;
+        targets.push_back(planned[i].layer);
+        if (planned[i].plan.quantize)
+            totalWork += double(planned[i].layer.elements()) * planned[i].plan.steps;
+    }
+
+    RunReport report;
+    report.source = cp.path();
+    report.threads = threads;
+    report.sourceBytes = cp.totalBytes();
+
+    CreatedFolderGuard folder{options.outputDir};
+    std::vector<std::unique_ptr<ExportWriter>> writers;
+    std::vector<std::string> plannedFiles;
+    if (!options.outputDir.empty()) {
+        folder.created = prepareOutputFolder(cp, options.outputDir, options.force);
+        for (auto f : options.formats) {
+            writers.push_back(makeExportWriter(f, options.outputDir));
+            writers.back()->begin(cp, plan, targets);
+        }
+        checkOverwrites(options.outputDir, writers, plannedFiles);
+    }
+
+    ProgressClock clock(progress, totalWork, int(planned.size()));
+    double workDone = 0;
+    clock.emit({.kind = ProgressEvent::Kind::RunStarted}, 0);
+
+    // The next target to quantize, read ahead on another thread.
+    auto nextTarget = [&](std::size_t from) -> std::size_t {
+        for (std::size_t i = from; i < cp.tensors().size(); ++i)
+            if (auto it = plannedIndex.find(cp.tensors()[i].info.name);
+                it != plannedIndex.end() && planned[it->second].plan.quantize)
+                return i;
+        return cp.tensors().size();
+    };
+    auto readAhead = [&](std::size_t i) {
+        if (i >= cp.tensors().size())
+            return std::future<MatrixRM>();
+        const auto& t = cp.tensors()[i];
+        const bool conv1d = planned[plannedIndex[t.info.name]].layer.conv1d;
+        return std::async(std::launch::async, [&cp, &t, conv1d] { return readWeight(cp, t, conv1d); });
+    };
+    std::size_t prefetchedIndex = nextTarget(0);
+    std::future<MatrixRM> prefetched = readAhead(prefetchedIndex);
+
+    for (std::size_t ti = 0; ti < cp.tensors().size(); ++ti) {
+        const auto& tensor = cp.tensors()[ti];
+        const auto it = plannedIndex.find(tensor.info.name);
+        if (it == plannedIndex.end()) {
+            for (auto& w : writers)
+                w->consume(tensor, nullptr);
+            continue;
+        }
+        const int li = int(it->second);
+        const auto& pl = planned[li];
+        LayerReport lr;
+        lr.layer = pl.layer;
+        lr.plan = pl.plan;
+        auto keep = [&](LayerStatus status, std::string note) {
+            lr.status = status;
+            lr.note = std::move(note);
+            for (auto& w : writers)
+                w->consume(tensor, nullptr);
+            report.layers.push_back(lr);
+            clock.emit({.kind = ProgressEvent::Kind::LayerFinished, .layerIndex = li, .layer = tensor.info.name,
+                        .report = lr},
+                       workDone);
+        };
+        if (!pl.plan.quantize) {
+            keep(LayerStatus::Kept, "kept unquantized by the plan");
+            continue;
+        }
+        const QuantizerSpec spec{pl.plan.method, pl.plan.bits, pl.plan.blockSize};
+        const double layerWork = double(pl.layer.elements()) * pl.plan.steps;
+        MatrixRM W = prefetched.get();
+        prefetchedIndex = nextTarget(ti + 1);
+        prefetched = readAhead(prefetchedIndex);
+
+        std::string problem = checkQuantizable(spec, pl.layer.elements());
+        if (problem.empty() && !allFinite(W))
+            problem = "contains NaN or Inf values";
+        if (!problem.empty()) {
+            const auto& file = cp.shards()[tensor.shard]->path();
+            if (plan.onBadTensor == OnBadTensor::Fail)
+                throwBadInput(file, "tensor '" + tensor.info.name + "' " + problem +
+                                        " (set on_bad_tensor to keep to leave such tensors unquantized)");
+            workDone += layerWork;
+            keep(LayerStatus::Skipped, problem + "; kept unquantized");
+            continue;
+        }
+
+        clock.emit({.kind = ProgressEvent::Kind::LayerStarted, .layerIndex = li, .layer = tensor.info.name}, workDone);
+        LoftqSettings settings;
+        settings.quantizer = spec;
+        settings.rank = pl.plan.rank;
+        settings.steps = pl.plan.steps;
+        settings.svd.method = plan.svd;
+        settings.svd.seed = layerSeed(plan.seed, tensor.info.name);
+        settings.svd.threads = threads;
+        settings.exportDtype = tensor.info.dtype;
+        const auto started = Clock::now();
+        const double stepWork = double(pl.layer.elements());
+        int stepsDone = 0;
+        const auto result = runLoftq(
+            W, settings,
+            [&](const LoftqStep& s) {
+                ++stepsDone;
+                clock.emit({.kind = ProgressEvent::Kind::StepFinished, .layerIndex = li, .layer = tensor.info.name,
+                            .step = s.step, .relError = s.relError},
+                           workDone + stepWork * stepsDone);
+            },
+            cancel);
+        workDone += layerWork;
+
+        lr.rank = int(result.A.rows());
+        lr.alpha = plan.alpha.value_or(double(lr.rank));
+        if (lr.rank < pl.plan.rank)
+            lr.note = "rank lowered to " + std::to_string(lr.rank) + " = min(out, in)";
+        const auto measured = measureExported(W, result, tensor.info.dtype, plan.adapterDtype, lr.alpha, threads);
+        for (const auto& s : result.steps)
+            lr.stepErrors.push_back(s.relError);
+        lr.bestStep = result.bestStep;
+        lr.qloraRelError = result.qloraRelError;
+        lr.relError = measured.relError;
+        if (options.keepSpectra)
+            lr.adapterSingularValues.assign(result.residualTopSingularValues.data(),
+                                            result.residualTopSingularValues.data() +
+                                                result.residualTopSingularValues.size());
+        lr.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        const QuantizedLayer q{&pl.layer, &pl.plan, &result, &measured.Q, &measured.A, &measured.B, lr.alpha};
+        for (auto& w : writers)
+            w->consume(tensor, &q);
+        report.layers.push_back(lr);
+        clock.emit({.kind = ProgressEvent::Kind::LayerFinished, .layerIndex = li, .layer = tensor.info.name,
+                    .report = lr},
+                   workDone);
+    }
+    if (cancel && cancel->load())
+        throw Error(ErrorKind::Cancelled, "cancelled");
+    report.seconds = clock.elapsed();
+
+    if (!writers.empty()) {
+        for (auto& w : writers)
+            w->finish(report);
+        const fs::path out(options.outputDir);
+        AtomicFile reportFile((out / "loftq_report.json").string());
+        reportFile.write(report.toJson(plan).dump(2) + "\n");
+        AtomicFile planFile((out / "loftq_plan.json").string());
+        planFile.write(plan.toJson().dump(2) + "\n");
+        plannedFiles.push_back("loftq_report.json");
+        plannedFiles.push_back("loftq_plan.json");
+        AtomicFile manifest((out / kExportManifest).string());
+        manifest.write(nlohmann::json({{"files", plannedFiles}, {"engine_version", LOFTQ_VERSION}}).dump(2) + "\n");
+        reportFile.finish();
+        planFile.finish();
+        manifest.finish();
+        // Everything is staged and synced: only renames are left.
+        if (cancel && cancel->load())
+            throw Error(ErrorKind::Cancelled, "cancelled");
+        const auto previous = previousExportFiles(options.outputDir);
+        for (auto& w : writers)
+            w->commit();
+        reportFile.commit();
+        planFile.commit();
+        manifest.commit();
+        folder.committed = true;
+        // Files a previous export of ours wrote that this one did not (e.g. a different shard count).
+        const std::set<std::string> now(plannedFiles.begin(), plannedFiles.end());
+        for (const auto& f : previous)
+            if (!now.count(f)) {
+                std::error_code ec;
+                fs::remove(out / f, ec);
+            }
+    }
+    clock.emit({.kind = ProgressEvent::Kind::RunFinished, .message = "done"}, totalWork);
+    return report;
+}
+
+} // namespace loftq

@@ -1,0 +1,93 @@
+// The quantizer traits table: each method's name, bit widths, codebook and block-scale rule.
+#include "codebooks.hpp"
+#include "loftq/quantizer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+
+namespace loftq {
+namespace {
+
+float absMaxScale(const float* x, int n)
+{
+    float m = 0;
+    for (int i = 0; i < n; ++i)
+        m = std::max(m, std::fabs(x[i]));
+    return m;
+}
+
+// mean + 2.5 * unbiased std, as the reference's uniform quantizer does (docs/quantizers.md).
+// Summed in double so the value is the correctly rounded one, not a summation-order accident.
+float meanPlusStdScale(const float* x, int n)
+{
+    double sum = 0;
+    for (int i = 0; i < n; ++i)
+        sum += x[i];
+    const double mean = sum / n;
+    double sq = 0;
+    for (int i = 0; i < n; ++i)
+        sq += (x[i] - mean) * (x[i] - mean);
+    const double stddev = n > 1 ? std::sqrt(sq / (n - 1)) : 0.0;
+    return static_cast<float>(mean + 2.5 * stddev);
+}
+
+const std::vector<QuantizerTraits> kQuantizers{
+    {QuantMethod::NormalFloat, "nf", {2, 3, 4, 8}, &detail::normalFloatTable, &absMaxScale, false},
+    {QuantMethod::Uniform, "uniform", {2, 3, 4, 8}, &detail::uniformTable, &meanPlusStdScale, true},
+};
+
+struct Tables {
+    std::vector<float> table;
+    std::vector<float> midpoints;
+};
+
+const Tables& tablesFor(QuantMethod m, int bits)
+{
+    static std::mutex mutex;
+    static std::map<std::pair<QuantMethod, int>, Tables> cache;
+    std::lock_guard lock(mutex);
+    auto [it, inserted] = cache.try_emplace({m, bits});
+    if (inserted) {
+        it->second.table = quantizerTraits(m).makeTable(bits);
+        const auto& t = it->second.table;
+        for (std::size_t i = 0; i + 1 < t.size(); ++i)
+            it->second.midpoints.push_back((t[i] + t[i + 1]) * 0.5f);
+    }
+    return it->second;
+}
+
+} // namespace
+
+std::optional<QuantMethod> parseQuantMethod(std::string_view name)
+{
+    for (const auto& q : kQuantizers)
+        if (q.name == name)
+            return q.method;
+    return std::nullopt;
+}
+
+std::string_view quantMethodName(QuantMethod m) { return quantizerTraits(m).name; }
+
+const QuantizerTraits& quantizerTraits(QuantMethod m) { return kQuantizers[static_cast<std::size_t>(m)]; }
+const std::vector<QuantizerTraits>& allQuantizers() { return kQuantizers; }
+
+const std::vector<float>& codebook(QuantMethod m, int bits) { return tablesFor(m, bits).table; }
+const std::vector<float>& codebookMidpoints(QuantMethod m, int bits) { return tablesFor(m, bits).midpoints; }
+
+std::string checkQuantizable(const QuantizerSpec& spec, std::uint64_t elements)
+{
+    const auto& traits = quantizerTraits(spec.method);
+    if (std::find(traits.supportedBits.begin(), traits.supportedBits.end(), spec.bits) == traits.supportedBits.end())
+        return std::string(traits.name) + " does not support " + std::to_string(spec.bits) +
+               " bits (supported: 2, 3, 4, 8)";
+    if (spec.blockSize < 2)
+        return "block size must be at least 2";
+    if (elements % std::uint64_t(spec.blockSize) != 0)
+        return std::to_string(elements) + " elements are not divisible by the block size " +
+               std::to_string(spec.blockSize);
+    return {};
+}
+
+} // namespace loftq
