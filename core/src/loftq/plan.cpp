@@ -41,10 +41,8 @@ LayerPatch patchFromJson(const json& j, const std::string& label, const std::str
         if (key == "bits") {
             if (v.is_string() && v.get<std::string>() == "keep")
                 p.keep = true;
-            else {
+            else
                 p.bits = requireInt(v, label, where + ".bits");
-                p.keep = false;
-            }
         } else if (key == "keep") {
             if (!v.is_boolean())
                 throwBadInput(label, where + ".keep must be true or false");
@@ -87,7 +85,7 @@ json patchToJson(const LayerPatch& p)
 
 LayerPatch patchFromPlan(const LayerPlan& l)
 {
-    return {!l.quantize, l.method, l.bits, l.rank, l.steps, l.blockSize};
+    return {l.quantize ? std::nullopt : std::optional<bool>(true), l.method, l.bits, l.rank, l.steps, l.blockSize};
 }
 
 } // namespace
@@ -96,6 +94,8 @@ void LayerPatch::applyTo(LayerPlan& plan) const
 {
     if (keep)
         plan.quantize = !*keep;
+    else if (bits)
+        plan.quantize = true; // choosing bits undoes an earlier "keep"
     if (method)
         plan.method = *method;
     if (bits)
@@ -286,7 +286,6 @@ void applyPreset(Plan& plan, const std::string& name)
         first.blockFrom = 0;
         first.blockTo = value;
         first.patch.bits = 4;
-        first.patch.keep = false;
         plan.rules.push_back(first);
         return;
     }

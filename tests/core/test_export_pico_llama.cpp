@@ -1,0 +1,46 @@
+// The acceptance check on a real model: pico-llama, 2 bits, rank 16, 5 steps, exact SVD.
+// For every target the error recomputed from the exported files by the independent reader must be
+// within kReferenceTolerance of the oracle's exact-SVD best step, and all other tensors identical.
+#include "export_checker.hpp"
+#include "loftq/runner.hpp"
+#include "test_paths.hpp"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace loftq;
+
+class TestExportPicoLlama : public QObject {
+    Q_OBJECT
+private slots:
+    void exactExportMatchesTheOracle()
+    {
+        if (!QFileInfo::exists(QString::fromStdString(test::picoLlama())))
+            QSKIP("shared/models/pico-llama is not beside this checkout");
+        QTemporaryDir dir;
+        const std::string ours = dir.filePath("ours").toStdString();
+        const std::string oracle = dir.filePath("oracle").toStdString();
+        Plan plan;
+        plan.defaults = {.bits = 2, .rank = 16, .steps = 5};
+        plan.svd = SvdMethod::Exact;
+        const auto report = runJob(Checkpoint::open(test::picoLlama()), plan, {.outputDir = ours, .threads = 2});
+        QCOMPARE(int(report.layers.size()), 42);
+
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(test::systemPython(), {QString::fromStdString(test::oracleDir() + "/loftq_oracle.py"), "reference-export",
+                                       QString::fromStdString(test::picoLlama()), QString::fromStdString(oracle),
+                                       "--bits", "2", "--rank", "16", "--steps", "5"});
+        QVERIFY(p.waitForFinished(600'000));
+        QVERIFY2(p.exitCode() == 0, p.readAll().right(2000).constData());
+
+        // --compare-reference checks each module's error within 0.2% of the oracle's.
+        const auto check = test::checkExport(test::picoLlama(), ours,
+                                             {"--compare-reference", QString::fromStdString(oracle + "/reference.json")});
+        QVERIFY2(check.exitCode == 0, qPrintable(check.output.right(4000)));
+        QVERIFY(check.output.contains("\"modules\": 42"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestExportPicoLlama)
+#include "test_export_pico_llama.moc"
