@@ -1,0 +1,48 @@
+#pragma once
+// A titled QCustomPlot with what every chart of the workbench shares: redraws coalesced by a
+// ~40 ms single-shot timer (at most ~25 a second however fast results arrive), and saving as PNG
+// or PDF. Subclasses fill the plot in rebuild() from the data they watch.
+#include <QString>
+#include <QTimer>
+#include <QWidget>
+
+class QCustomPlot;
+class QLabel;
+
+namespace loftq::ui {
+
+class ChartWidget : public QWidget {
+    Q_OBJECT
+public:
+    static constexpr int kRedrawIntervalMs = 40;
+
+    explicit ChartWidget(const QString& title, QWidget* parent = nullptr);
+
+    QCustomPlot* plot() const { return plot_; }
+    QString title() const;
+    // Writes the chart as PNG or PDF, chosen by the file's suffix. False when it could not be written.
+    bool saveImage(const QString& path);
+    // Asks the user for a file and saves there.
+    void saveWithDialog();
+    // Schedules one redraw; calls within the interval share it.
+    void requestRedraw();
+    int redrawCount() const { return redraws_; }
+
+signals:
+    void redrawn();
+
+protected:
+    void setTitle(const QString& title);
+    // Rebuilds the plot's contents from the current data (the replot follows).
+    virtual void rebuild() = 0;
+
+private:
+    void redraw();
+
+    QLabel* title_;
+    QCustomPlot* plot_;
+    QTimer redrawTimer_;
+    int redraws_ = 0;
+};
+
+} // namespace loftq::ui

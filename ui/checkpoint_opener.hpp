@@ -1,0 +1,38 @@
+#pragma once
+// Opens checkpoints off the GUI thread: parsing the headers of a sharded model on a slow disk must
+// not freeze the window. One open at a time; a newer request supersedes an older one.
+#include "loftq/checkpoint.hpp"
+
+#include <QFutureWatcher>
+#include <QObject>
+#include <QString>
+#include <memory>
+
+namespace loftq::ui {
+
+struct OpenedCheckpoint {
+    QString path;
+    std::shared_ptr<const Checkpoint> checkpoint; // null on failure
+    QString error;                                // "FILE: problem" from the engine
+};
+
+class CheckpointOpener : public QObject {
+    Q_OBJECT
+public:
+    explicit CheckpointOpener(QObject* parent = nullptr);
+    ~CheckpointOpener() override;
+
+    void open(const QString& path);
+    bool isOpening() const { return watcher_.isRunning(); }
+
+signals:
+    void opened(const QString& path, std::shared_ptr<const loftq::Checkpoint> checkpoint);
+    void failed(const QString& path, const QString& message);
+
+private:
+    void deliver();
+    QFutureWatcher<OpenedCheckpoint> watcher_;
+    QString pending_; // asked for while another open was running
+};
+
+} // namespace loftq::ui

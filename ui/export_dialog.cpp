@@ -1,0 +1,168 @@
+#include "export_dialog.hpp"
+#include "plan_document.hpp"
+#include "run_controller.hpp"
+#include "workbench_settings.hpp"
+
+#include <QCheckBox>
+#include <QDesktopServices>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace loftq::ui {
+namespace {
+
+struct FormatChoice {
+    ExportFormat format;
+    const char* label;
+};
+// One entry per engine export format; new formats get a line here.
+const FormatChoice kFormats[] = {
+    {ExportFormat::HfPeft, QT_TRANSLATE_NOOP("ExportDialog",
+                                             "Hugging Face + PEFT: the model folder with Q as its weights, "
+                                             "the LoftQ adapter in loftq_init/")},
+};
+
+} // namespace
+
+ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, WorkbenchSettings& settings,
+                           int threads, QWidget* parent)
+    : QDialog(parent), document_(document), runs_(runs), settings_(settings), threads_(threads),
+      directory_(new QLineEdit(this)), replace_(new QCheckBox(tr("Replace a previous LoftQ export in this folder"), this)),
+      bar_(new QProgressBar(this)), status_(new QLabel(this)), export_(new QPushButton(tr("Export"), this)),
+      openFolder_(new QPushButton(tr("Open folder"), this)),
+      buttons_(new QDialogButtonBox(QDialogButtonBox::Close, this))
+{
+    setWindowTitle(tr("Export"));
+    setMinimumWidth(620);
+    const QString source = QFileInfo(document_.sourcePath()).completeBaseName();
+    const QString base = settings_.lastExportDirectory().isEmpty() ? QDir::homePath() : settings_.lastExportDirectory();
+    directory_->setText(QDir(base).filePath(source + "-loftq"));
+    auto* browse = new QPushButton(tr("Browse…"), this);
+    connect(browse, &QPushButton::clicked, this, &ExportDialog::chooseDirectory);
+    auto* dirRow = new QHBoxLayout;
+    dirRow->addWidget(directory_, 1);
+    dirRow->addWidget(browse);
+
+    auto* formatsBox = new QVBoxLayout;
+    for (const auto& f : kFormats) {
+        auto* box = new QCheckBox(tr(f.label), this);
+        box->setChecked(true);
+        box->setProperty("format", int(f.format));
+        formats_ << box;
+        formatsBox->addWidget(box);
+    }
+    bar_->setRange(0, 1000);
+    bar_->setValue(0);
+    status_->setWordWrap(true);
+    status_->setText(tr("LoftQ runs again on every layer with the current plan; loftq_report.json and loftq_plan.json "
+                        "are written beside the export. If the export fails or is cancelled, nothing is left behind."));
+    openFolder_->setEnabled(false);
+    buttons_->addButton(export_, QDialogButtonBox::ActionRole);
+    buttons_->addButton(openFolder_, QDialogButtonBox::ActionRole);
+    export_->setDefault(true);
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("Folder:"), dirRow);
+    form->addRow(tr("Formats:"), formatsBox);
+    form->addRow(QString(), replace_);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(bar_);
+    layout->addWidget(status_);
+    layout->addWidget(buttons_);
+
+    connect(export_, &QPushButton::clicked, this, &ExportDialog::startExport);
+    connect(openFolder_, &QPushButton::clicked, this,
+            [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(outputDirectory())); });
+    connect(buttons_, &QDialogButtonBox::rejected, this, &ExportDialog::reject);
+    connect(&runs_, &RunController::progress, this, [this](const ProgressEvent& e) {
+        if (ours_)
+            bar_->setValue(int(e.fractionDone * 1000));
+    });
+    connect(&runs_, &RunController::finished, this, [this] {
+        if (!std::exchange(ours_, false))
+            return;
+        setExporting(false);
+        bar_->setValue(1000);
+        status_->setText(tr("Exported to %1, with loftq_report.json and loftq_plan.json.").arg(outputDirectory()));
+        openFolder_->setEnabled(true);
+        emit exported(outputDirectory());
+    });
+    connect(&runs_, &RunController::failed, this, [this](const QString& message) {
+        if (!std::exchange(ours_, false))
+            return;
+        setExporting(false);
+        status_->setText(tr("Export failed; nothing was written.\n%1").arg(message));
+    });
+    connect(&runs_, &RunController::cancelled, this, [this] {
+        if (!std::exchange(ours_, false))
+            return;
+        setExporting(false);
+        bar_->setValue(0);
+        status_->setText(tr("Export cancelled; nothing was written."));
+    });
+}
+
+QString ExportDialog::outputDirectory() const { return QDir::cleanPath(directory_->text().trimmed()); }
+
+void ExportDialog::setOutputDirectory(const QString& directory) { directory_->setText(directory); }
+
+void ExportDialog::chooseDirectory()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export into folder"), outputDirectory());
+    if (!dir.isEmpty())
+        directory_->setText(dir);
+}
+
+void ExportDialog::startExport()
+{
+    if (runs_.isRunning() || !document_.hasCheckpoint() || directory_->text().trimmed().isEmpty())
+        return;
+    RunOptions options;
+    options.outputDir = outputDirectory().toStdString();
+    options.force = replace_->isChecked();
+    options.threads = threads_;
+    options.formats.clear();
+    for (auto* box : formats_)
+        if (box->isChecked())
+            options.formats.push_back(ExportFormat(box->property("format").toInt()));
+    if (options.formats.empty()) {
+        status_->setText(tr("Choose at least one format."));
+        return;
+    }
+    settings_.setLastExportDirectory(QFileInfo(outputDirectory()).absolutePath());
+    ours_ = true;
+    openFolder_->setEnabled(false);
+    bar_->setValue(0);
+    status_->setText(tr("Exporting…"));
+    setExporting(true);
+    runs_.start(document_.checkpoint(), document_.plan(), options);
+}
+
+void ExportDialog::setExporting(bool exporting)
+{
+    export_->setEnabled(!exporting);
+    directory_->setEnabled(!exporting);
+    replace_->setEnabled(!exporting);
+    buttons_->button(QDialogButtonBox::Close)->setText(exporting ? tr("Cancel") : tr("Close"));
+}
+
+void ExportDialog::reject()
+{
+    if (ours_) {
+        runs_.cancel(); // the cancelled signal resets the dialog
+        return;
+    }
+    QDialog::reject();
+}
+
+} // namespace loftq::ui

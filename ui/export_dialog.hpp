@@ -1,0 +1,56 @@
+#pragma once
+// Export: choose a folder and formats, run LoftQ with the current plan through the shared run
+// controller (so the charts follow it too), show progress, and offer "Open folder" at the end.
+// The engine writes loftq_report.json and loftq_plan.json beside the export, and nothing at all
+// if the run fails or is cancelled.
+#include <QDialog>
+
+class QCheckBox;
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+
+namespace loftq::ui {
+
+class PlanDocument;
+class RunController;
+class WorkbenchSettings;
+
+class ExportDialog : public QDialog {
+    Q_OBJECT
+public:
+    ExportDialog(const PlanDocument& document, RunController& runs, WorkbenchSettings& settings, int threads,
+                 QWidget* parent = nullptr);
+
+    QString outputDirectory() const;
+    void setOutputDirectory(const QString& directory);
+    void startExport();
+
+signals:
+    void exported(const QString& directory);
+
+protected:
+    void reject() override; // closing during an export cancels it
+
+private:
+    void chooseDirectory();
+    void setExporting(bool exporting);
+
+    const PlanDocument& document_;
+    RunController& runs_;
+    WorkbenchSettings& settings_;
+    int threads_;
+    QLineEdit* directory_;
+    QList<QCheckBox*> formats_;
+    QCheckBox* replace_;
+    QProgressBar* bar_;
+    QLabel* status_;
+    QPushButton* export_;
+    QPushButton* openFolder_;
+    QDialogButtonBox* buttons_;
+    bool ours_ = false; // the running job is this dialog's export
+};
+
+} // namespace loftq::ui

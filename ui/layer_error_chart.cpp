@@ -1,0 +1,80 @@
+#include "layer_error_chart.hpp"
+#include "chart_style.hpp"
+#include "display_text.hpp"
+#include "plan_document.hpp"
+#include "run_results.hpp"
+
+#include <qcustomplot.h>
+
+namespace loftq::ui {
+namespace {
+
+constexpr double kBarWidth = 0.38;
+
+QCPBars* addBars(QCustomPlot* p, const QString& name, const QColor& color)
+{
+    auto* bars = new QCPBars(p->xAxis, p->yAxis);
+    bars->setName(name);
+    bars->setWidth(kBarWidth);
+    bars->setPen(Qt::NoPen);
+    bars->setBrush(color);
+    return bars;
+}
+
+} // namespace
+
+LayerErrorChart::LayerErrorChart(const PlanDocument& document, const RunResults& results, QWidget* parent)
+    : ChartWidget(tr("QLoRA vs LoftQ error per layer"), parent), document_(document), results_(results)
+{
+    auto* p = plot();
+    p->yAxis->setLabel(tr("relative error"));
+    p->xAxis->setTickLabelRotation(60);
+    p->xAxis->setTickLabelFont(QFont(font().family(), 8));
+    p->legend->setVisible(true);
+    p->legend->setFont(QFont(font().family(), 8));
+    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    p->xAxis->grid()->setVisible(false);
+    connect(&results_, &RunResults::layerChanged, this, &ChartWidget::requestRedraw);
+    connect(&results_, &RunResults::cleared, this, &ChartWidget::requestRedraw);
+    connect(&document_, &PlanDocument::layersReset, this, &ChartWidget::requestRedraw);
+    requestRedraw();
+}
+
+void LayerErrorChart::setHighlighted(const std::set<std::string>& tensorNames)
+{
+    highlighted_ = tensorNames;
+    requestRedraw();
+}
+
+void LayerErrorChart::rebuild()
+{
+    auto* p = plot();
+    p->clearPlottables();
+    auto* qlora = addBars(p, tr("QLoRA (no adapter)"), kQloraColor);
+    auto* loftq = addBars(p, tr("LoftQ best"), kLoftqColor);
+    auto* selected = addBars(p, tr("LoftQ best, selected"), kHighlightColor);
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    double hi = 0;
+    int position = 0;
+    bool anySelected = false;
+    for (const auto& planned : document_.layers()) {
+        ++position;
+        ticker->addTick(position, shortLayerLabel(planned.layer));
+        const auto* result = results_.find(planned.layer.tensorName);
+        if (!result || !result->report || result->report->status != LayerStatus::Quantized)
+            continue;
+        const auto& r = *result->report;
+        qlora->addData(position - kBarWidth / 2, r.qloraRelError);
+        const bool isSelected = highlighted_.count(planned.layer.tensorName) > 0;
+        (isSelected ? selected : loftq)->addData(position + kBarWidth / 2, r.relError);
+        anySelected = anySelected || isSelected;
+        hi = std::max({hi, r.qloraRelError, r.relError});
+    }
+    if (!anySelected)
+        selected->removeFromLegend();
+    p->xAxis->setTicker(ticker);
+    p->xAxis->setRange(0.3, std::max(position, 1) + 0.7);
+    p->yAxis->setRange(0, hi > 0 ? hi * 1.18 : 1.0); // headroom for the legend
+}
+
+} // namespace loftq::ui

@@ -1,0 +1,53 @@
+#pragma once
+// One row per target layer: what it is, what the plan gives it (editable: bits, rank, quantizer,
+// steps), its estimated size, and what the last run measured. Edits go to the PlanDocument.
+#include "loftq/plan.hpp"
+
+#include <QAbstractTableModel>
+#include <optional>
+
+namespace loftq::ui {
+
+class PlanDocument;
+class RunResults;
+
+class LayerTableModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        Name, Block, Role, Shape, DType, Parameters, // what the layer is
+        Bits, Rank, Quantizer, Steps,                // the plan (editable)
+        Size,                                        // estimated size at its bits, with adapter
+        Status, QloraError, LoftqError, BestStep,    // the last run
+        ColumnCount
+    };
+    // Numbers for sorting (the display text of a shape or a size does not sort).
+    static constexpr int SortRole = Qt::UserRole;
+    // The row's tensor name, whatever the column.
+    static constexpr int TensorNameRole = Qt::UserRole + 1;
+
+    LayerTableModel(PlanDocument& document, const RunResults& results, QObject* parent = nullptr);
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
+    // Bits take 2, 3, 4, 8 or "keep"; rank and steps a positive integer; quantizer "nf" or "uniform".
+    bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
+
+    static bool isEditable(int column) { return column >= Bits && column <= Steps; }
+
+private:
+    QVariant displayData(int row, int column) const;
+    QVariant sortData(int row, int column) const;
+    void layerResultChanged(const QString& tensorName);
+
+    PlanDocument& document_;
+    const RunResults& results_;
+};
+
+// The plan edit a table cell value stands for, if it is a valid one.
+std::optional<loftq::LayerPatch> patchForCell(int column, const QVariant& value);
+
+} // namespace loftq::ui

@@ -1,0 +1,169 @@
+#include "plan_panel.hpp"
+#include "bulk_edit_bar.hpp"
+#include "layer_edit_delegate.hpp"
+#include "layer_table_model.hpp"
+#include "plan_document.hpp"
+#include "rules_editor.hpp"
+#include "size_estimate_label.hpp"
+
+#include <QAction>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QRegularExpression>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace loftq::ui {
+
+PlanPanel::PlanPanel(PlanDocument& document, LayerTableModel& model, QWidget* parent)
+    : QWidget(parent), document_(document), model_(model), proxy_(new QSortFilterProxyModel(this)),
+      table_(new QTableView(this)), filter_(new QLineEdit(this)), bulk_(new BulkEditBar(this)),
+      rules_(new RulesEditor(document, this))
+{
+    proxy_->setSourceModel(&model_);
+    proxy_->setSortRole(LayerTableModel::SortRole);
+    proxy_->setFilterKeyColumn(LayerTableModel::Name);
+    proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
+
+    table_->setModel(proxy_);
+    table_->setItemDelegate(new LayerEditDelegate(table_));
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    table_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed |
+                            QAbstractItemView::AnyKeyPressed);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(-1, Qt::AscendingOrder); // model order until the user sorts
+    table_->setAlternatingRowColors(true);
+    table_->verticalHeader()->setVisible(false);
+    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8);
+    table_->horizontalHeader()->setStretchLastSection(true);
+    table_->setWordWrap(false);
+    table_->setTextElideMode(Qt::ElideMiddle);
+
+    filter_->setPlaceholderText(tr("Filter layers by name (regex), e.g. mlp|v_proj"));
+    filter_->setClearButtonEnabled(true);
+    connect(filter_, &QLineEdit::textChanged, this, &PlanPanel::applyFilter);
+
+    auto* rulesBox = new QGroupBox(tr("Rules by name pattern"), this);
+    auto* rulesLayout = new QVBoxLayout(rulesBox);
+    rulesLayout->setContentsMargins(6, 4, 6, 4);
+    rulesLayout->addWidget(rules_);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(makeToolRow());
+    layout->addWidget(table_, 1);
+    layout->addWidget(bulk_);
+    layout->addWidget(rulesBox);
+    layout->addWidget(new SizeEstimateLabel(document_, this));
+
+    connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &PlanPanel::selectionUpdated);
+    connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                emit currentLayerChanged(current.data(LayerTableModel::TensorNameRole).toString());
+            });
+    connect(bulk_, &BulkEditBar::applyRequested, this, [this](const LayerPatch& patch) {
+        const auto names = selectedTensorNames();
+        document_.patchLayers({names.begin(), names.end()}, patch);
+    });
+    connect(&model_, &QAbstractItemModel::modelReset, this, [this] {
+        table_->resizeColumnsToContents();
+        table_->setColumnWidth(LayerTableModel::Name, std::min(table_->columnWidth(LayerTableModel::Name), 320));
+        table_->setColumnWidth(LayerTableModel::Status, std::max(table_->columnWidth(LayerTableModel::Status), 90));
+        selectionUpdated();
+    });
+}
+
+QWidget* PlanPanel::makeToolRow()
+{
+    auto add = [this](const QString& text, const QString& tip, auto apply) {
+        auto* a = new QAction(text, this);
+        a->setToolTip(tip);
+        connect(a, &QAction::triggered, this, apply);
+        presetActions_ << a;
+    };
+    add(tr("All 4-bit"), tr("Every target at 4 bits"), [this] { document_.applyPreset("all:4"); });
+    add(tr("All 2-bit"), tr("Every target at 2 bits"), [this] { document_.applyPreset("all:2"); });
+    add(tr("Mixed: first K blocks 4-bit…"), tr("The LoftQ paper's mixed precision: 4 bits for blocks 0..K-1, 2 after"),
+        &PlanPanel::applyMixedPreset);
+    add(tr("Reset plan"), tr("Defaults again: no rules, no per-layer edits"), [this] { document_.resetPlan(); });
+
+    auto* presets = new QToolButton(this);
+    presets->setText(tr("Presets"));
+    presets->setToolTip(tr("Presets replace every bits choice; ranks, steps and quantizers you set stay"));
+    presets->setPopupMode(QToolButton::InstantPopup);
+    auto* menu = new QMenu(presets);
+    menu->addActions(presetActions_);
+    presets->setMenu(menu);
+
+    auto* row = new QWidget(this);
+    auto* layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(filter_, 1);
+    layout->addWidget(presets);
+    return row;
+}
+
+void PlanPanel::applyFilter(const QString& text)
+{
+    const QRegularExpression re(text, QRegularExpression::CaseInsensitiveOption);
+    filter_->setStyleSheet(re.isValid() ? QString() : QStringLiteral("color: #b00020"));
+    if (re.isValid()) {
+        proxy_->setFilterRegularExpression(re);
+        rules_->setPattern(text);
+    }
+}
+
+void PlanPanel::applyMixedPreset()
+{
+    const int blocks = std::max(1, document_.blockCount());
+    bool ok = false;
+    const int k = QInputDialog::getInt(this, tr("Mixed precision"),
+                                       tr("Blocks 0..K-1 get 4 bits, the rest 2 bits. K (of %1 blocks):").arg(blocks),
+                                       std::max(1, blocks / 2), 0, blocks, 1, &ok);
+    if (ok)
+        document_.applyPreset("mixed:" + std::to_string(k));
+}
+
+std::set<std::string> PlanPanel::selectedTensorNames() const
+{
+    std::set<std::string> names;
+    for (const auto& index : table_->selectionModel()->selectedRows())
+        names.insert(index.data(LayerTableModel::TensorNameRole).toString().toStdString());
+    return names;
+}
+
+void PlanPanel::selectLayers(const std::set<std::string>& tensorNames)
+{
+    QItemSelection selection;
+    QModelIndex first;
+    for (int row = 0; row < proxy_->rowCount(); ++row) {
+        const QModelIndex index = proxy_->index(row, 0);
+        if (!tensorNames.count(index.data(LayerTableModel::TensorNameRole).toString().toStdString()))
+            continue;
+        selection.select(index, proxy_->index(row, proxy_->columnCount() - 1));
+        if (!first.isValid())
+            first = index;
+    }
+    table_->selectionModel()->setCurrentIndex(first, QItemSelectionModel::NoUpdate);
+    table_->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+    if (first.isValid())
+        table_->scrollTo(first);
+}
+
+void PlanPanel::selectionUpdated()
+{
+    const auto names = selectedTensorNames();
+    bulk_->setSelectionCount(int(names.size()));
+    emit selectionChanged(names);
+}
+
+} // namespace loftq::ui

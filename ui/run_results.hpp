@@ -1,0 +1,64 @@
+#pragma once
+// What the current (or last) run has reported, per layer, built from the runner's progress events.
+// The layer table's status columns and the charts read it; nothing here computes.
+#include "loftq/progress.hpp"
+
+#include <QObject>
+#include <QString>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace loftq::ui {
+
+enum class LayerRunState { NotRun, Waiting, Running, Done, Kept, Skipped, Stopped };
+
+struct LayerRunProgress {
+    LayerRunState state = LayerRunState::NotRun;
+    int plannedSteps = 0;
+    std::vector<double> stepErrors;           // grows as steps finish
+    std::optional<LayerReport> report;        // once the layer finished
+};
+
+struct RunProgress {
+    bool running = false;
+    int layersDone = 0;
+    int layerCount = 0;
+    double fractionDone = 0;
+    double elapsedSeconds = 0;
+    double etaSeconds = -1;
+    QString currentLayer;
+};
+
+class RunResults : public QObject {
+    Q_OBJECT
+public:
+    explicit RunResults(QObject* parent = nullptr);
+
+    // A new run over these layers (tensor name, planned steps): every layer waits.
+    void begin(const std::vector<std::pair<std::string, int>>& layers);
+    void apply(const ProgressEvent& event);
+    // The run ended early (cancelled or failed): layers not finished are marked stopped.
+    void stop();
+    // Forget everything (a different checkpoint).
+    void clear();
+
+    const LayerRunProgress* find(const std::string& tensorName) const;
+    const RunProgress& progress() const { return progress_; }
+    bool hasResults() const;
+
+signals:
+    void layerChanged(const QString& tensorName);
+    void progressChanged();
+    void cleared();
+
+private:
+    void setState(const std::string& tensorName, LayerRunState state);
+    std::map<std::string, LayerRunProgress> layers_;
+    RunProgress progress_;
+};
+
+QString stateText(const LayerRunProgress& layer);
+
+} // namespace loftq::ui

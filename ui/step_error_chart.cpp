@@ -1,0 +1,100 @@
+#include "step_error_chart.hpp"
+#include "chart_style.hpp"
+#include "display_text.hpp"
+#include "plan_document.hpp"
+#include "run_results.hpp"
+
+#include <qcustomplot.h>
+#include <set>
+
+namespace loftq::ui {
+namespace {
+
+// More names than this would bury the plot under its legend.
+constexpr std::size_t kNamedInLegend = 6;
+
+} // namespace
+
+StepErrorChart::StepErrorChart(const PlanDocument& document, const RunResults& results, QWidget* parent)
+    : ChartWidget(tr("Error by alternating step"), parent), document_(document), results_(results)
+{
+    auto* p = plot();
+    p->xAxis->setLabel(tr("alternating step"));
+    p->yAxis->setLabel(tr("relative error ‖W − Q − BA‖ / ‖W‖"));
+    QSharedPointer<QCPAxisTickerFixed> integerTicks(new QCPAxisTickerFixed);
+    integerTicks->setTickStep(1.0);
+    integerTicks->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    p->xAxis->setTicker(integerTicks);
+    p->legend->setVisible(true);
+    p->legend->setFont(QFont(font().family(), 8));
+    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    connect(&results_, &RunResults::layerChanged, this, &ChartWidget::requestRedraw);
+    connect(&results_, &RunResults::cleared, this, &ChartWidget::requestRedraw);
+    connect(&document_, &PlanDocument::layersReset, this, &ChartWidget::requestRedraw);
+    requestRedraw();
+}
+
+void StepErrorChart::setHighlighted(const std::set<std::string>& tensorNames)
+{
+    highlighted_ = tensorNames;
+    requestRedraw();
+}
+
+void StepErrorChart::rebuild()
+{
+    auto* p = plot();
+    p->clearGraphs();
+    p->clearItems();
+    std::set<QString> rolesInLegend;
+    int maxSteps = 1;
+    double lo = INFINITY, hi = 0;
+    // Highlighted lines last, so they are drawn on top.
+    for (const bool drawHighlighted : {false, true}) {
+        for (const auto& planned : document_.layers()) {
+            const auto& name = planned.layer.tensorName;
+            const bool highlighted = highlighted_.count(name) > 0;
+            const auto* result = results_.find(name);
+            if (highlighted != drawHighlighted || !result || result->stepErrors.empty())
+                continue;
+            const auto& errors = result->stepErrors;
+            QVector<double> x, y;
+            for (std::size_t i = 0; i < errors.size(); ++i) {
+                x << double(i + 1);
+                y << errors[i];
+                lo = std::min(lo, errors[i]);
+                hi = std::max(hi, errors[i]);
+            }
+            maxSteps = std::max(maxSteps, int(errors.size()));
+            const QString role = QString::fromStdString(planned.layer.role);
+            QColor color = roleColor(role);
+            const bool faded = !highlighted_.empty() && !highlighted;
+            if (faded)
+                color.setAlpha(55);
+            auto* g = p->addGraph();
+            g->setData(x, y, true);
+            g->setPen(QPen(color, highlighted ? 3.0 : 1.4));
+            g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, highlighted ? 6 : 3));
+            // One legend entry per role, plus a few highlighted layers by name.
+            const bool named = highlighted && highlighted_.size() <= kNamedInLegend;
+            g->setName(named ? QString::fromStdString(name) : role);
+            if (!named && !rolesInLegend.insert(role).second)
+                g->removeFromLegend();
+            if (highlighted && result->report) {
+                auto* best = new QCPItemTracer(p);
+                best->setGraph(g);
+                best->setGraphKey(result->report->bestStep);
+                best->setStyle(QCPItemTracer::tsCircle);
+                best->setSize(13);
+                best->setPen(QPen(kHighlightColor, 2));
+            }
+        }
+    }
+    p->xAxis->setRange(0.8, maxSteps + 0.2);
+    if (hi > 0) {
+        const double pad = std::max((hi - lo) * 0.08, hi * 0.005);
+        p->yAxis->setRange(lo - pad, hi + pad);
+    }
+    p->legend->setVisible(p->graphCount() > 0);
+}
+
+} // namespace loftq::ui

@@ -1,0 +1,48 @@
+#pragma once
+// Every persisted setting of the workbench, with typed accessors; the QSettings keys live only in
+// workbench_settings.cpp.
+#include <QByteArray>
+#include <QSettings>
+#include <QString>
+#include <QStringList>
+#include <memory>
+
+namespace loftq::ui {
+
+class WorkbenchSettings {
+public:
+    // The user's settings (organization and application names set in main()).
+    WorkbenchSettings();
+    // Settings kept in one INI file (tests, screenshots), so the user's are never touched.
+    explicit WorkbenchSettings(const QString& iniFile);
+
+    static constexpr int kMaxRecentFiles = 8;
+    QStringList recentFiles() const;
+    // Moves `path` to the front of the recent list (deduplicated, at most kMaxRecentFiles).
+    void addRecentFile(const QString& path);
+    void removeRecentFile(const QString& path);
+
+    QByteArray mainWindowGeometry() const;
+    void setMainWindowGeometry(const QByteArray& geometry);
+    QByteArray mainWindowState() const;
+    void setMainWindowState(const QByteArray& state);
+    QByteArray workspaceSplitterState() const;
+    void setWorkspaceSplitterState(const QByteArray& state);
+    int chartTab() const;
+    void setChartTab(int index);
+
+    // Where the next file dialog starts.
+    QString lastDirectory() const;
+    void setLastDirectory(const QString& directory);
+    QString lastExportDirectory() const;
+    void setLastExportDirectory(const QString& directory);
+
+    // Worker threads for runs and spectra; defaults to the machine's core count.
+    int threads() const;
+    void setThreads(int threads);
+
+private:
+    std::unique_ptr<QSettings> settings_;
+};
+
+} // namespace loftq::ui
