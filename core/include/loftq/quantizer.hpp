@@ -58,6 +58,11 @@ struct QuantizedBlocks {
 // blocks with `threads` OpenMP threads; blocks are independent, so any thread count gives the same.
 void quantizeBlockwise(const QuantizerSpec& spec, std::span<const float> x, QuantizedBlocks& out,
                        std::span<float> y = {}, int threads = 1);
+// The single-threaded kernel under quantizeBlockwise, for callers that fuse quantization into
+// their own parallel loops: x holds whole blocks; codes gets x.size() entries, scales one per
+// block, y (may be null or alias x) the dequantized values.
+void quantizeBlocks(const QuantizerSpec& spec, std::span<const float> x, std::uint8_t* codes, float* scales,
+                    float* y);
 // Dequantized values table[code] * scale into y (n values).
 void dequantizeBlockwise(const QuantizerSpec& spec, const QuantizedBlocks& q, std::span<float> y,
                          int threads = 1);

@@ -1,53 +1,78 @@
-// LoftQ alternating steps on one matrix (docs/algorithm.md). Three m x n buffers: W, the working
-// matrix X (input to quantize, then Q, then the residual W - Q) and the low-rank product B A.
+// LoftQ alternating steps on one matrix (docs/algorithm.md).
+// Each step is one fused pass over fixed row chunks: X = W - B A (a GEMM with the previous step's
+// factors), quantize X in place to Q, then X = W - Q, with the sums of squares the errors need.
+// Chunks are multiples of 64 rows, so quantizer blocks never straddle two chunks, and every sum is
+// taken in chunk order: results are identical at any thread count. Two m x n float buffers (W and
+// X) plus the codes; the B A product is never stored.
 #include "loftq/loftq_matrix.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/parallel_gemm.hpp"
 
 #include <chrono>
 #include <cmath>
+#include <numeric>
 
 namespace loftq {
 namespace {
 
 constexpr Eigen::Index kRowChunk = 64;
 
-// Sum over fixed row chunks in double, added in chunk order: the same value at any thread count.
-template <typename RowChunkSquares>
-double chunkedSum(Eigen::Index rows, int threads, RowChunkSquares&& squares)
+struct StepSums {
+    double residual = 0;  // ||W - Q_t||^2
+    double exported = 0;  // ||W - round(Q_t)||^2, Q rounded to the export dtype (step 1 only)
+};
+
+// X = W - B A (or W when B is empty), quantized to Q_t, then X = W - Q_t. Codes land in `codes`.
+StepSums quantizeResidualPass(Eigen::Ref<const MatrixRM> W, const Eigen::MatrixXf& B, const Eigen::MatrixXf& A,
+                              const QuantizerSpec& spec, DType exportDtype, bool measureExported, MatrixRM& X,
+                              QuantizedBlocks& codes, int threads)
 {
-    const Eigen::Index chunks = (rows + kRowChunk - 1) / kRowChunk;
-    std::vector<double> partial(chunks, 0.0);
-#pragma omp parallel for schedule(static) num_threads(std::max(1, threads))
+    const Eigen::Index rows = W.rows(), cols = W.cols();
+    // Chunk starts must fall on block starts: a multiple of blockSize / gcd(cols, blockSize) rows.
+    const Eigen::Index step = spec.blockSize / std::gcd<Eigen::Index>(cols, spec.blockSize);
+    const Eigen::Index chunkRows = step * ((kRowChunk + step - 1) / step);
+    const Eigen::Index chunks = (rows + chunkRows - 1) / chunkRows;
+    codes.codes.resize(std::size_t(W.size()));
+    codes.scales.resize(std::size_t(W.size() / spec.blockSize));
+    std::vector<StepSums> partial(static_cast<std::size_t>(chunks));
+#pragma omp parallel for schedule(dynamic) num_threads(std::max(1, threads))
     for (Eigen::Index c = 0; c < chunks; ++c) {
-        const Eigen::Index begin = c * kRowChunk;
-        partial[c] = squares(begin, std::min(kRowChunk, rows - begin));
+        const Eigen::Index begin = c * chunkRows, len = std::min(chunkRows, rows - begin);
+        auto x = X.middleRows(begin, len);
+        const auto w = W.middleRows(begin, len);
+        x = w;
+        if (B.size() > 0)
+            x.noalias() -= B.middleRows(begin, len) * A;
+        const std::size_t offset = std::size_t(begin * cols);
+        quantizeBlocks(spec, {x.data(), std::size_t(x.size())}, codes.codes.data() + offset,
+                       codes.scales.data() + offset / spec.blockSize, x.data());
+        if (measureExported) {
+            MatrixRM q = x;
+            roundTripThrough(exportDtype, q.data(), std::size_t(q.size()));
+            partial[c].exported = (w - q).cast<double>().squaredNorm();
+        }
+        x = w - x;
+        partial[c].residual = x.cast<double>().squaredNorm();
     }
+    StepSums sums;
+    for (const auto& p : partial) {
+        sums.residual += p.residual;
+        sums.exported += p.exported;
+    }
+    return sums;
+}
+
+double squaredNormByChunks(Eigen::Ref<const MatrixRM> M, int threads)
+{
+    const Eigen::Index chunks = (M.rows() + kRowChunk - 1) / kRowChunk;
+    std::vector<double> partial(static_cast<std::size_t>(chunks));
+#pragma omp parallel for schedule(static) num_threads(std::max(1, threads))
+    for (Eigen::Index c = 0; c < chunks; ++c)
+        partial[c] = M.middleRows(c * kRowChunk, std::min(kRowChunk, M.rows() - c * kRowChunk)).cast<double>().squaredNorm();
     double sum = 0;
     for (double p : partial)
         sum += p;
     return sum;
-}
-
-double squaredDistance(Eigen::Ref<const MatrixRM> A, Eigen::Ref<const MatrixRM> B, int threads)
-{
-    return chunkedSum(A.rows(), threads, [&](Eigen::Index begin, Eigen::Index len) {
-        return (A.middleRows(begin, len) - B.middleRows(begin, len)).cast<double>().squaredNorm();
-    });
-}
-
-double squaredNorm(Eigen::Ref<const MatrixRM> A, int threads)
-{
-    return chunkedSum(A.rows(), threads, [&](Eigen::Index begin, Eigen::Index len) {
-        return A.middleRows(begin, len).cast<double>().squaredNorm();
-    });
-}
-
-void subtract(Eigen::Ref<const MatrixRM> A, Eigen::Ref<const MatrixRM> B, Eigen::Ref<MatrixRM> out, int threads)
-{
-#pragma omp parallel for schedule(static) num_threads(std::max(1, threads))
-    for (Eigen::Index r = 0; r < A.rows(); ++r)
-        out.row(r) = A.row(r) - B.row(r);
 }
 
 void checkCancel(const std::atomic<bool>* cancel)
@@ -58,7 +83,7 @@ void checkCancel(const std::atomic<bool>* cancel)
 
 } // namespace
 
-double frobeniusNorm(Eigen::Ref<const MatrixRM> M) { return std::sqrt(M.cast<double>().squaredNorm()); }
+double frobeniusNorm(Eigen::Ref<const MatrixRM> M) { return std::sqrt(squaredNormByChunks(M, 1)); }
 
 LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const StepCallback& onStep,
                      const std::atomic<bool>* cancel)
@@ -66,40 +91,32 @@ LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const
     using Clock = std::chrono::steady_clock;
     const int threads = std::max(1, s.svd.threads);
     const int rank = std::min<int>(s.rank, static_cast<int>(std::min(W.rows(), W.cols())));
-    const double normW = std::sqrt(squaredNorm(W, threads));
-    const double invNorm = normW > 0 ? 1.0 / normW : 0.0;
+    const double normW2 = squaredNormByChunks(W, threads);
+    const double invNorm = normW2 > 0 ? 1.0 / std::sqrt(normW2) : 0.0;
 
     LoftqResult result;
     MatrixRM X(W.rows(), W.cols());
-    MatrixRM BA;
     QuantizedBlocks current;
-    Eigen::MatrixXf warm;
+    Eigen::MatrixXf B, A, warm;
     double best = INFINITY;
     for (int t = 1; t <= s.steps; ++t) {
         checkCancel(cancel);
         const auto started = Clock::now();
+        const auto sums = quantizeResidualPass(W, B, A, s.quantizer, s.exportDtype, t == 1, X, current, threads);
         if (t == 1)
-            X = W;
-        else
-            subtract(W, BA, X, threads);
-        const std::span<float> xs(X.data(), std::size_t(X.size()));
-        quantizeBlockwise(s.quantizer, xs, current, xs, threads); // X = Q_t
-        if (t == 1) {
-            MatrixRM exported = X;
-            roundTripThrough(s.exportDtype, exported.data(), std::size_t(exported.size()));
-            result.qloraRelError = std::sqrt(squaredDistance(W, exported, threads)) * invNorm;
-        }
-        subtract(W, X, X, threads); // X = W - Q_t
+            result.qloraRelError = std::sqrt(sums.exported) * invNorm;
         checkCancel(cancel);
         SvdOptions svdOptions = s.svd;
         svdOptions.seed = s.svd.seed + std::uint64_t(t); // a fresh sketch each step, fixed by the seed
         const auto svd = truncatedSvd(X, rank, svdOptions, t > 1 ? &warm : nullptr);
         const Eigen::VectorXf root = svd.S.cwiseSqrt();
-        Eigen::MatrixXf B = svd.U * root.asDiagonal();
-        Eigen::MatrixXf A = root.asDiagonal() * svd.V.transpose();
-        lowRankProduct(B, A, BA, threads);
-        const double err = std::sqrt(squaredDistance(X, BA, threads)) * invNorm;
+        B = svd.U * root.asDiagonal();
+        A = root.asDiagonal() * svd.V.transpose();
         warm = svd.V;
+        // U and V are orthonormal and U^T R V = S, so ||R - U S V^T||^2 = ||R||^2 - ||S||^2 without
+        // forming B A (the exported error is measured on the full product by the runner).
+        const double captured = svd.S.cast<double>().squaredNorm();
+        const double err = std::sqrt(std::max(0.0, sums.residual - captured)) * invNorm;
         LoftqStep step{t, err, std::chrono::duration<double>(Clock::now() - started).count()};
         result.steps.push_back(step);
         // Strictly better only: ties keep the earlier step, so the result is never worse than step 1.
@@ -107,8 +124,8 @@ LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const
             best = err;
             result.bestStep = t;
             std::swap(result.quantized, current);
-            result.B = std::move(B);
-            result.A = std::move(A);
+            result.B = B;
+            result.A = A;
             result.residualTopSingularValues = svd.S;
         }
         if (onStep)
