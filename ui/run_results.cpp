@@ -24,7 +24,8 @@ void RunResults::apply(const ProgressEvent& e)
     progress_.etaSeconds = e.etaSeconds;
     if (e.layerCount > 0)
         progress_.layerCount = e.layerCount;
-    auto it = layers_.find(e.layer);
+    // Layers the run names but begin() did not list (a plan with other targets) are tracked too.
+    const auto it = e.layer.empty() ? layers_.end() : layers_.try_emplace(e.layer).first;
     switch (e.kind) {
     case Kind::LayerStarted:
         progress_.currentLayer = QString::fromStdString(e.layer);
