@@ -3,8 +3,17 @@
 // blames the input (a dialog naming the file) or the machine (disk full, I/O).
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace loftq {
+
+// Messages reach a terminal line or a dialog: one line, printable, bounded. Control characters
+// (a tensor name may hold a newline) become escapes, and a hostile name cannot make it huge.
+std::string oneLineMessage(std::string_view message);
+// A name from a file, in quotes, shortened when long (for messages).
+std::string quoteName(std::string_view name);
+// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF).
+bool isValidUtf8(std::string_view text);
 
 enum class ErrorKind {
     BadInput,   // malformed file, unknown dtype, bad plan, NaN weights: exit status 2
@@ -14,7 +23,7 @@ enum class ErrorKind {
 
 class Error : public std::runtime_error {
 public:
-    Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+    Error(ErrorKind kind, const std::string& message) : std::runtime_error(oneLineMessage(message)), kind_(kind) {}
     ErrorKind kind() const { return kind_; }
 
 private:

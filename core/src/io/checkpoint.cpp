@@ -1,6 +1,7 @@
 // Opening a checkpoint: a single safetensors file or a Hugging Face folder, sharded or not.
 #include "loftq/checkpoint.hpp"
 #include "loftq/errors.hpp"
+#include "loftq/shard_index.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -13,8 +14,21 @@ namespace fs = std::filesystem;
 namespace loftq {
 namespace {
 
+// Small JSON side files (config, index). Refuses what is not a regular file (a FIFO would block)
+// and anything too large to be one, before reading it.
 std::string readTextFile(const fs::path& path)
 {
+    constexpr std::uintmax_t kMaxTextFile = 100'000'000;
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec || !fs::is_regular_file(status))
+        throwBadInput(path.string(), "not a regular file");
+    const auto size = fs::file_size(path, ec);
+    if (ec)
+        throwBadInput(path.string(), "cannot read: " + ec.message());
+    if (size > kMaxTextFile)
+        throwBadInput(path.string(), "is " + std::to_string(size) + " bytes, larger than the limit of " +
+                                         std::to_string(kMaxTextFile) + " for a JSON file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throwBadInput(path.string(), "cannot read");
@@ -25,39 +39,14 @@ std::string readTextFile(const fs::path& path)
 
 nlohmann::json readJsonFile(const fs::path& path)
 {
+    const std::string text = readTextFile(path);
+    if (!isValidUtf8(text))
+        throwBadInput(path.string(), "not valid UTF-8");
     try {
-        return nlohmann::json::parse(readTextFile(path));
+        return nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
         throwBadInput(path.string(), std::string("not valid JSON (") + e.what() + ")");
     }
-}
-
-// Names a weight_map twice (formats.md: a shard may not be listed twice for one name).
-std::string duplicateWeightMapKey(const std::string& text)
-{
-    std::set<std::string> seen;
-    std::string duplicate;
-    bool inWeightMap = false;
-    auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-        using E = nlohmann::json::parse_event_t;
-        if (event == E::key && depth == 1)
-            inWeightMap = parsed.get<std::string>() == "weight_map";
-        else if (event == E::key && depth == 2 && inWeightMap && !seen.insert(parsed.get<std::string>()).second &&
-                 duplicate.empty())
-            duplicate = parsed.get<std::string>();
-        return true;
-    };
-    try {
-        (void)nlohmann::json::parse(text, callback);
-    } catch (const nlohmann::json::exception&) {
-        // reported by the caller's own parse
-    }
-    return duplicate;
-}
-
-bool isPlainFileName(const std::string& name)
-{
-    return !name.empty() && name.find('/') == std::string::npos && name != "." && name != "..";
 }
 
 } // namespace
@@ -77,41 +66,30 @@ Checkpoint Checkpoint::open(const std::string& path)
         cp.isFolder_ = true;
         cp.directory_ = path;
         const fs::path dir(path);
-        if (fs::exists(dir / "model.safetensors.index.json")) {
+        // Non-throwing queries: a hostile name (too long, a loop of links) must be a clean error.
+        auto present = [](const fs::path& p) {
+            std::error_code e;
+            return fs::exists(p, e) && !e;
+        };
+        if (present(dir / "model.safetensors.index.json")) {
             cp.indexFile_ = (dir / "model.safetensors.index.json").string();
-            const std::string text = readTextFile(cp.indexFile_);
-            nlohmann::json index;
-            try {
-                index = nlohmann::json::parse(text);
-            } catch (const nlohmann::json::exception& e) {
-                throwBadInput(cp.indexFile_, std::string("not valid JSON (") + e.what() + ")");
+            auto index = parseShardIndex(readTextFile(cp.indexFile_), cp.indexFile_);
+            weightMap = std::move(index.weightMap);
+            shardFiles = std::move(index.shardFiles);
+            for (const auto& shard : shardFiles) {
+                std::error_code e;
+                if (!fs::is_regular_file(dir / shard, e) || e)
+                    throwBadInput(cp.indexFile_, "shard " + quoteName(shard) + " is missing from " + path);
             }
-            if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object())
-                throwBadInput(cp.indexFile_, "no \"weight_map\" object");
-            if (const auto dup = duplicateWeightMapKey(text); !dup.empty())
-                throwBadInput(cp.indexFile_, "tensor '" + dup + "' is listed twice in weight_map");
-            std::set<std::string> shardSet;
-            for (const auto& [name, shard] : index["weight_map"].items()) {
-                if (!shard.is_string() || !isPlainFileName(shard.get<std::string>()))
-                    throwBadInput(cp.indexFile_, "weight_map entry for '" + name + "' is not a shard file name");
-                weightMap[name] = shard.get<std::string>();
-                shardSet.insert(shard.get<std::string>());
-            }
-            if (shardSet.empty())
-                throwBadInput(cp.indexFile_, "weight_map is empty");
-            shardFiles.assign(shardSet.begin(), shardSet.end());
-            for (const auto& shard : shardFiles)
-                if (!fs::is_regular_file(dir / shard))
-                    throwBadInput(cp.indexFile_, "shard '" + shard + "' is missing from " + path);
-        } else if (fs::exists(dir / "model.safetensors")) {
+        } else if (present(dir / "model.safetensors")) {
             shardFiles.push_back("model.safetensors");
         } else {
             std::string hint;
-            if (fs::exists(dir / "pytorch_model.bin") || fs::exists(dir / "pytorch_model.bin.index.json"))
+            if (present(dir / "pytorch_model.bin") || present(dir / "pytorch_model.bin.index.json"))
                 hint = " (found pytorch_model.bin: convert it to safetensors first)";
             throwBadInput(path, "folder has no model.safetensors or model.safetensors.index.json" + hint);
         }
-        if (fs::exists(dir / "config.json"))
+        if (present(dir / "config.json"))
             cp.config_ = readJsonFile(dir / "config.json");
         for (const auto& shard : shardFiles)
             cp.shards_.push_back(SafetensorsFile::open((dir / shard).string()));
@@ -127,11 +105,11 @@ Checkpoint Checkpoint::open(const std::string& path)
     for (std::size_t s = 0; s < cp.shards_.size(); ++s) {
         for (const auto& info : cp.shards_[s]->header().tensors) {
             if (cp.byName_.count(info.name))
-                throwBadInput(cp.shards_[s]->path(), "tensor '" + info.name + "' also appears in another shard");
+                throwBadInput(cp.shards_[s]->path(), "tensor " + quoteName(info.name) + " also appears in another shard");
             if (!weightMap.empty()) {
                 const auto it = weightMap.find(info.name);
                 if (it != weightMap.end() && it->second != fs::path(cp.shards_[s]->path()).filename().string())
-                    throwBadInput(cp.indexFile_, "tensor '" + info.name + "' is mapped to " + it->second +
+                    throwBadInput(cp.indexFile_, "tensor " + quoteName(info.name) + " is mapped to " + it->second +
                                                      " but stored in " + cp.shards_[s]->path());
             }
             cp.byName_[info.name] = cp.tensors_.size();
@@ -140,7 +118,7 @@ Checkpoint Checkpoint::open(const std::string& path)
     }
     for (const auto& [name, shard] : weightMap)
         if (!cp.byName_.count(name))
-            throwBadInput(cp.indexFile_, "tensor '" + name + "' is not found in its shard " + shard);
+            throwBadInput(cp.indexFile_, "tensor " + quoteName(name) + " is not found in its shard " + shard);
     return cp;
 }
 
@@ -184,9 +162,9 @@ MatrixRM Checkpoint::readMatrix(const CheckpointTensor& t) const
 {
     const auto& label = shards_[t.shard]->path();
     if (t.info.shape.size() != 2)
-        throwBadInput(label, "tensor '" + t.info.name + "' is not a matrix");
+        throwBadInput(label, "tensor " + quoteName(t.info.name) + " is not a matrix");
     if (!isFloatingWeight(t.info.dtype))
-        throwBadInput(label, "tensor '" + t.info.name + "' has dtype " + std::string(dtypeName(t.info.dtype)) +
+        throwBadInput(label, "tensor " + quoteName(t.info.name) + " has dtype " + std::string(dtypeName(t.info.dtype)) +
                                  ", which cannot be quantized");
     MatrixRM m(t.info.shape[0], t.info.shape[1]);
     const auto bytes = rawBytes(t);

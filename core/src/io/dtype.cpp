@@ -3,6 +3,8 @@
 #include <Eigen/Core>
 #include <array>
 #include <bit>
+#include <cmath>
+#include <limits>
 #include <cstring>
 
 namespace loftq {
@@ -64,7 +66,11 @@ void toFloat32(DType t, const std::byte* src, float* dst, std::size_t count)
         for (std::size_t i = 0; i < count; ++i) {
             double d;
             std::memcpy(&d, src + 8 * i, 8);
-            dst[i] = static_cast<float>(d);
+            // Out of float range the cast is undefined behaviour; a file may hold such values.
+            if (std::isfinite(d) && std::fabs(d) > double(std::numeric_limits<float>::max()))
+                dst[i] = d > 0 ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity();
+            else
+                dst[i] = static_cast<float>(d);
         }
         return;
     case DType::BF16:

@@ -12,7 +12,9 @@ namespace loftq {
 
 std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path)
 {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO (or a device) named like a checkpoint must not hang; it is
+    // refused below as not a regular file. Regular files ignore the flag.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         throwBadInput(path, std::string("cannot open: ") + std::strerror(errno));
     struct stat st {};

@@ -12,22 +12,6 @@
 namespace loftq {
 namespace {
 
-bool isValidUtf8(std::string_view s)
-{
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
-        if (extra < 0 || i + extra >= s.size())
-            return false;
-        for (int k = 1; k <= extra; ++k)
-            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2)
-                return false;
-        i += extra + 1;
-    }
-    return true;
-}
-
 std::uint64_t readLength(std::span<const std::byte> bytes)
 {
     std::uint64_t n = 0;
@@ -36,21 +20,30 @@ std::uint64_t readLength(std::span<const std::byte> bytes)
     return n;
 }
 
+// A safetensors header nests three deep (header, entry, shape); deeper input is hostile, and
+// refusing it early keeps a 100 MB header of brackets from costing gigabytes.
+constexpr int kMaxJsonDepth = 8;
+
 // nlohmann keeps the last of duplicate keys silently; formats.md requires rejecting them.
-nlohmann::json parseRejectingDuplicates(std::string_view text, const std::string& label,
-                                        std::string& duplicate)
+nlohmann::json parseRejectingDuplicates(std::string_view text, const std::string& label)
 {
     std::vector<std::set<std::string>> keysAtDepth;
     auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
         using E = nlohmann::json::parse_event_t;
+        if ((event == E::object_start || event == E::array_start) && depth >= kMaxJsonDepth)
+            throwBadInput(label, "header JSON is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
         if (event == E::object_start) {
             if (keysAtDepth.size() <= std::size_t(depth))
                 keysAtDepth.resize(depth + 1);
             keysAtDepth[depth].clear();
         } else if (event == E::key && depth >= 1) {
             auto& keys = keysAtDepth[depth - 1];
-            if (!keys.insert(parsed.get<std::string>()).second && duplicate.empty())
-                duplicate = parsed.get<std::string>();
+            const auto& key = parsed.get_ref<const std::string&>();
+            if (!keys.insert(key).second) {
+                if (depth == 1)
+                    throwBadInput(label, "duplicate tensor name " + quoteName(key) + " in header");
+                throwBadInput(label, "duplicate key " + quoteName(key) + " inside a header entry");
+            }
         }
         return true;
     };
@@ -70,7 +63,7 @@ std::uint64_t requireUnsigned(const nlohmann::json& v, const std::string& label,
 
 TensorInfo parseEntry(const std::string& name, const nlohmann::json& entry, const std::string& label)
 {
-    const std::string where = "tensor '" + name + "'";
+    const std::string where = "tensor " + quoteName(name);
     if (!entry.is_object())
         throwBadInput(label, where + ": entry is not a JSON object");
     TensorInfo t;
@@ -80,7 +73,7 @@ TensorInfo parseEntry(const std::string& name, const nlohmann::json& entry, cons
         throwBadInput(label, where + ": \"dtype\" missing or not a string");
     const auto parsed = parseDType(dtype->get<std::string>());
     if (!parsed)
-        throwBadInput(label, where + ": unknown dtype '" + dtype->get<std::string>() + "'");
+        throwBadInput(label, where + ": unknown dtype " + quoteName(dtype->get<std::string>()));
     t.dtype = *parsed;
     const auto shape = entry.find("shape");
     if (shape == entry.end() || !shape->is_array())
@@ -142,10 +135,7 @@ SafetensorsHeader parseSafetensorsHeader(std::span<const std::byte> bytes, std::
     const std::string_view text(reinterpret_cast<const char*>(bytes.data() + 8), header.headerBytes);
     if (!isValidUtf8(text))
         throwBadInput(label, "header is not valid UTF-8");
-    std::string duplicate;
-    const auto json = parseRejectingDuplicates(text, label, duplicate);
-    if (!duplicate.empty())
-        throwBadInput(label, "duplicate tensor name '" + duplicate + "' in header");
+    const auto json = parseRejectingDuplicates(text, label);
     if (!json.is_object())
         throwBadInput(label, "header JSON is not an object");
 
@@ -155,7 +145,7 @@ SafetensorsHeader parseSafetensorsHeader(std::span<const std::byte> bytes, std::
                 throwBadInput(label, "__metadata__ is not an object");
             for (const auto& [k, v] : entry.items()) {
                 if (!v.is_string())
-                    throwBadInput(label, "__metadata__ value for '" + k + "' is not a string");
+                    throwBadInput(label, "__metadata__ value for " + quoteName(k) + " is not a string");
                 header.metadata[k] = v.get<std::string>();
             }
             continue;
@@ -170,9 +160,9 @@ SafetensorsHeader parseSafetensorsHeader(std::span<const std::byte> bytes, std::
     std::uint64_t cursor = 0;
     for (const auto& t : header.tensors) {
         if (t.begin < cursor)
-            throwBadInput(label, "tensor '" + t.name + "' overlaps the tensor before it");
+            throwBadInput(label, "tensor " + quoteName(t.name) + " overlaps the tensor before it");
         if (t.begin > cursor)
-            throwBadInput(label, "hole in the data buffer before tensor '" + t.name + "' (bytes " +
+            throwBadInput(label, "hole in the data buffer before tensor " + quoteName(t.name) + " (bytes " +
                                      std::to_string(cursor) + ".." + std::to_string(t.begin) + " unused)");
         cursor = t.end;
     }

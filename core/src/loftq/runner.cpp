@@ -101,21 +101,6 @@ private:
     Clock::time_point start_ = Clock::now();
 };
 
-// Removes a folder this run created if the run failed before committing anything into it.
-struct CreatedFolderGuard {
-    std::string path;
-    bool created = false;
-    bool committed = false;
-    ~CreatedFolderGuard()
-    {
-        if (created && !committed) {
-            std::error_code ec;
-            fs::remove(fs::path(path) / "loftq_init", ec);
-            fs::remove(path, ec);
-        }
-    }
-};
-
 void checkOverwrites(const std::string& outputDir, const std::vector<std::unique_ptr<ExportWriter>>& writers,
                      std::vector<std::string>& planned)
 {
@@ -163,11 +148,14 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
     report.threads = threads;
     report.sourceBytes = cp.totalBytes();
 
-    CreatedFolderGuard folder{options.outputDir};
+    // Declared before the writers: on a failure their staged files go first, then the folders.
+    OutputFolderRollback folder;
     std::vector<std::unique_ptr<ExportWriter>> writers;
     std::vector<std::string> plannedFiles;
     if (!options.outputDir.empty()) {
-        folder.created = prepareOutputFolder(cp, options.outputDir, options.force);
+        std::string createdTop;
+        prepareOutputFolder(cp, options.outputDir, options.force, &createdTop);
+        folder.arm(options.outputDir, createdTop);
         for (auto f : options.formats) {
             writers.push_back(makeExportWriter(f, options.outputDir));
             writers.back()->begin(cp, plan, targets);
@@ -317,7 +305,7 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
         reportFile.commit();
         planFile.commit();
         manifest.commit();
-        folder.committed = true;
+        folder.dismiss();
         // Files a previous export of ours wrote that this one did not (e.g. a different shard count).
         const std::set<std::string> now(plannedFiles.begin(), plannedFiles.end());
         for (const auto& f : previous)

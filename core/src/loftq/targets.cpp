@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <regex>
 
 namespace loftq {
@@ -53,7 +54,13 @@ TensorPlace parseTensorPlace(const std::string& name)
     TensorPlace place;
     std::smatch m;
     if (std::regex_search(name, m, blockPattern())) {
-        place.block = std::stoi(m[3].str());
+        // from_chars, not stoi: a hostile name ("layers.99999999999.") must not throw out_of_range.
+        const auto digits = m[3].str();
+        int block = -1;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), block);
+        if (ec != std::errc() || end != digits.data() + digits.size())
+            return place; // not a block index we can use: treated as outside the blocks
+        place.block = block;
         const std::string prefix = name.substr(0, std::size_t(m.position(0)));
         if (prefix.find("encoder") != std::string::npos)
             place.stack = "encoder";
