@@ -12,7 +12,7 @@ int main(int argc, char** argv)
     QApplication::setApplicationName(QStringLiteral("loftq-workbench"));
     QApplication::setApplicationDisplayName(QStringLiteral("LoftQ Workbench"));
     QApplication::setApplicationVersion(QStringLiteral(LOFTQ_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("loftq-workbench"));
+    QApplication::setDesktopFileName(QStringLiteral("org.loftq.Workbench"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("LoftQ quantization, layer by layer, in a desktop app."));

@@ -53,6 +53,22 @@ QString ChartWidget::title() const { return title_->text(); }
 
 void ChartWidget::setTitle(const QString& title) { title_->setText(title); }
 
+void ChartWidget::showPlaceholder(const QString& text)
+{
+    auto* item = new QCPItemText(plot_);
+    item->setPositionAlignment(Qt::AlignCenter);
+    item->position->setType(QCPItemPosition::ptAxisRectRatio);
+    item->position->setCoords(0.5, 0.5);
+    item->setColor(palette().color(QPalette::Disabled, QPalette::WindowText));
+    item->setText(text);
+}
+
+void ChartWidget::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    requestRedraw();
+}
+
 void ChartWidget::requestRedraw()
 {
     if (!redrawTimer_.isActive())

@@ -33,6 +33,9 @@ signals:
 
 protected:
     void setTitle(const QString& title);
+    void resizeEvent(QResizeEvent* event) override; // layouts that depend on the size (label spacing) redo
+    // A centred line of text in place of data ("press Run…"); call from rebuild() after clearing items.
+    void showPlaceholder(const QString& text);
     // Rebuilds the plot's contents from the current data (the replot follows).
     virtual void rebuild() = 0;
 

@@ -10,6 +10,7 @@ namespace loftq::ui {
 namespace {
 
 constexpr double kBarWidth = 0.38;
+constexpr int kLabelSpacingPx = 14; // rotated 8-point labels closer than this overlap
 
 QCPBars* addBars(QCustomPlot* p, const QString& name, const QColor& color)
 {
@@ -50,6 +51,7 @@ void LayerErrorChart::rebuild()
 {
     auto* p = plot();
     p->clearPlottables();
+    p->clearItems();
     auto* qlora = addBars(p, tr("QLoRA (no adapter)"), kQloraColor);
     auto* loftq = addBars(p, tr("LoftQ best"), kLoftqColor);
     auto* selected = addBars(p, tr("LoftQ best, selected"), kHighlightColor);
@@ -57,9 +59,13 @@ void LayerErrorChart::rebuild()
     double hi = 0;
     int position = 0;
     bool anySelected = false;
+    // Every layer gets a label while they fit; on big models every stride-th does.
+    const int count = int(document_.layers().size());
+    const int stride = std::max(1, (count * kLabelSpacingPx + p->axisRect()->width() - 1) / std::max(1, p->axisRect()->width()));
     for (const auto& planned : document_.layers()) {
         ++position;
-        ticker->addTick(position, shortLayerLabel(planned.layer));
+        if ((position - 1) % stride == 0)
+            ticker->addTick(position, shortLayerLabel(planned.layer));
         const auto* result = results_.find(planned.layer.tensorName);
         if (!result || !result->report || result->report->status != LayerStatus::Quantized)
             continue;
@@ -72,6 +78,9 @@ void LayerErrorChart::rebuild()
     }
     if (!anySelected)
         selected->removeFromLegend();
+    p->legend->setVisible(qlora->dataCount() > 0);
+    if (qlora->dataCount() == 0)
+        showPlaceholder(tr("Press Run (Ctrl+R): each layer's QLoRA and LoftQ errors appear here in model order."));
     p->xAxis->setTicker(ticker);
     p->xAxis->setRange(0.3, std::max(position, 1) + 0.7);
     p->yAxis->setRange(0, hi > 0 ? hi * 1.18 : 1.0); // headroom for the legend

@@ -4,15 +4,21 @@
 
 #include <algorithm>
 #include <climits>
+#include <tuple>
 
 namespace loftq::ui {
 namespace {
 
-// Encoder blocks come before decoder blocks; tensors outside the blocks keep their place at the end.
-std::pair<int, int> modelPosition(const LayerDescriptor& layer)
+// Encoder blocks come before decoder blocks; tensors outside the blocks keep their place at the
+// end. Within a block, the usual modules go in the order the model applies them (checkpoints
+// store them alphabetically); other roles keep checkpoint order.
+std::tuple<int, int, int> modelPosition(const LayerDescriptor& layer)
 {
+    static const std::vector<std::string> forwardOrder{"q_proj", "k_proj", "v_proj", "o_proj",
+                                                       "gate_proj", "up_proj", "down_proj"};
     const int stack = layer.place.stack == "encoder" ? 0 : layer.place.stack == "decoder" ? 2 : 1;
-    return {stack, layer.place.block < 0 ? INT_MAX : layer.place.block};
+    const auto role = std::find(forwardOrder.begin(), forwardOrder.end(), layer.role);
+    return {stack, layer.place.block < 0 ? INT_MAX : layer.place.block, int(role - forwardOrder.begin())};
 }
 
 bool isValid(const Plan& plan)

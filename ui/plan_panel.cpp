@@ -52,18 +52,23 @@ PlanPanel::PlanPanel(PlanDocument& document, LayerTableModel& model, QWidget* pa
     filter_->setClearButtonEnabled(true);
     connect(filter_, &QLineEdit::textChanged, this, &PlanPanel::applyFilter);
 
-    auto* rulesBox = new QGroupBox(tr("Rules by name pattern"), this);
-    auto* rulesLayout = new QVBoxLayout(rulesBox);
+    rulesBox_ = new QGroupBox(tr("Rules by name pattern"), this);
+    auto* rulesLayout = new QVBoxLayout(rulesBox_);
     rulesLayout->setContentsMargins(6, 4, 6, 4);
     rulesLayout->addWidget(rules_);
+    rulesBox_->setVisible(false);
+
+    auto* bottom = new QHBoxLayout;
+    bottom->addWidget(bulk_);
+    bottom->addSpacing(16);
+    bottom->addWidget(new SizeEstimateLabel(document_, this), 1);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(makeToolRow());
     layout->addWidget(table_, 1);
-    layout->addWidget(bulk_);
-    layout->addWidget(rulesBox);
-    layout->addWidget(new SizeEstimateLabel(document_, this));
+    layout->addWidget(rulesBox_);
+    layout->addLayout(bottom);
 
     connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &PlanPanel::selectionUpdated);
     connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -76,7 +81,7 @@ PlanPanel::PlanPanel(PlanDocument& document, LayerTableModel& model, QWidget* pa
     });
     connect(&model_, &QAbstractItemModel::modelReset, this, [this] {
         table_->resizeColumnsToContents();
-        table_->setColumnWidth(LayerTableModel::Name, std::min(table_->columnWidth(LayerTableModel::Name), 320));
+        table_->setColumnWidth(LayerTableModel::Name, std::min(table_->columnWidth(LayerTableModel::Name), 360));
         table_->setColumnWidth(LayerTableModel::Status, std::max(table_->columnWidth(LayerTableModel::Status), 90));
         selectionUpdated();
     });
@@ -104,11 +109,21 @@ QWidget* PlanPanel::makeToolRow()
     menu->addActions(presetActions_);
     presets->setMenu(menu);
 
+    rulesButton_ = new QToolButton(this);
+    rulesButton_->setCheckable(true);
+    rulesButton_->setToolTip(tr("Show the rules: settings for every layer whose name matches a pattern"));
+    connect(rulesButton_, &QToolButton::toggled, rulesBox_, &QWidget::setVisible);
+    auto showRuleCount = [this] { rulesButton_->setText(tr("Rules (%1)").arg(document_.plan().rules.size())); };
+    connect(&document_, &PlanDocument::planChanged, this, showRuleCount);
+    connect(&document_, &PlanDocument::layersReset, this, showRuleCount);
+    showRuleCount();
+
     auto* row = new QWidget(this);
     auto* layout = new QHBoxLayout(row);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(filter_, 1);
     layout->addWidget(presets);
+    layout->addWidget(rulesButton_);
     return row;
 }
 
@@ -132,6 +147,8 @@ void PlanPanel::applyMixedPreset()
     if (ok)
         document_.applyPreset("mixed:" + std::to_string(k));
 }
+
+void PlanPanel::setRulesVisible(bool visible) { rulesButton_->setChecked(visible); }
 
 std::set<std::string> PlanPanel::selectedTensorNames() const
 {

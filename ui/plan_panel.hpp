@@ -1,12 +1,14 @@
 #pragma once
-// The left side of the workspace: filter and presets, the layer table, bulk edit of the selected
-// layers, rules by name pattern, and the size estimate.
+// The top of the workspace: filter and presets, the layer table, rules by name pattern (shown on
+// demand), bulk edit of the selected layers, and the size estimate.
 #include <QList>
 #include <QWidget>
 #include <set>
 #include <string>
 
 class QAction;
+class QGroupBox;
+class QToolButton;
 class QLineEdit;
 class QSortFilterProxyModel;
 class QTableView;
@@ -27,6 +29,7 @@ public:
     QList<QAction*> presetActions() const { return presetActions_; }
     QTableView* table() const { return table_; }
     QLineEdit* filter() const { return filter_; }
+    void setRulesVisible(bool visible);
     std::set<std::string> selectedTensorNames() const;
     // Selects the rows of these layers (e.g. to show a state), the first one current.
     void selectLayers(const std::set<std::string>& tensorNames);
@@ -48,6 +51,8 @@ private:
     QLineEdit* filter_;
     BulkEditBar* bulk_;
     RulesEditor* rules_;
+    QGroupBox* rulesBox_ = nullptr;
+    QToolButton* rulesButton_ = nullptr;
     QList<QAction*> presetActions_;
 };
 

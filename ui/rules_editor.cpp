@@ -51,7 +51,7 @@ RulesEditor::RulesEditor(PlanDocument& document, QWidget* parent)
     rank_->setPrefix(tr("rank "));
     auto* add = new QPushButton(tr("Add rule"), this);
     add->setToolTip(tr("Layers whose name matches get these settings (later rules win; per-layer edits win over rules)"));
-    rules_->setMaximumHeight(84);
+    rules_->setMaximumHeight(64);
     remove_->setEnabled(false);
 
     auto* layout = new QGridLayout(this);

@@ -63,11 +63,7 @@ void SpectrumChart::rebuild()
     if (!spectrum_) {
         setTitle(tr("Residual spectrum"));
         p->legend->setVisible(false);
-        auto* text = new QCPItemText(p);
-        text->setPositionAlignment(Qt::AlignCenter);
-        text->position->setType(QCPItemPosition::ptAxisRectRatio);
-        text->position->setCoords(0.5, 0.5);
-        text->setText(message_);
+        showPlaceholder(message_);
         p->xAxis->setRange(0, 1);
         p->yAxis->setRange(1e-3, 1);
         return;

@@ -12,22 +12,31 @@ namespace {
 
 // More names than this would bury the plot under its legend.
 constexpr std::size_t kNamedInLegend = 6;
+constexpr int kLegendColumns = 8;
+constexpr double kLegendHeadroom = 1.6; // on the log axis: about a fifth of the plot above the lines
 
 } // namespace
 
 StepErrorChart::StepErrorChart(const PlanDocument& document, const RunResults& results, QWidget* parent)
-    : ChartWidget(tr("Error by alternating step"), parent), document_(document), results_(results)
+    : ChartWidget(tr("Error by alternating step: ‖W − Q − BA‖ / ‖W‖"), parent), document_(document), results_(results)
 {
     auto* p = plot();
     p->xAxis->setLabel(tr("alternating step"));
-    p->yAxis->setLabel(tr("relative error ‖W − Q − BA‖ / ‖W‖"));
+    p->yAxis->setLabel(tr("relative error (log scale)"));
+    // Log scale: 2-bit and 4-bit layers differ by 5x in error; each line's fall stays visible.
+    p->yAxis->setScaleType(QCPAxis::stLogarithmic);
     QSharedPointer<QCPAxisTickerFixed> integerTicks(new QCPAxisTickerFixed);
     integerTicks->setTickStep(1.0);
     integerTicks->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
     p->xAxis->setTicker(integerTicks);
     p->legend->setVisible(true);
     p->legend->setFont(QFont(font().family(), 8));
-    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    // The legend runs across the top of the plot, above the lines (the y range leaves room for it).
+    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignHCenter);
+    p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    p->legend->setWrap(kLegendColumns);
+    p->legend->setBrush(QColor(255, 255, 255, 220));
+    p->legend->setBorderPen(Qt::NoPen);
     connect(&results_, &RunResults::layerChanged, this, &ChartWidget::requestRedraw);
     connect(&results_, &RunResults::cleared, this, &ChartWidget::requestRedraw);
     connect(&document_, &PlanDocument::layersReset, this, &ChartWidget::requestRedraw);
@@ -90,11 +99,13 @@ void StepErrorChart::rebuild()
         }
     }
     p->xAxis->setRange(0.8, maxSteps + 0.2);
-    if (hi > 0) {
-        const double pad = std::max((hi - lo) * 0.08, hi * 0.005);
-        p->yAxis->setRange(lo - pad, hi + pad);
-    }
+    if (hi > 0)
+        p->yAxis->setRange(lo / 1.06, hi * kLegendHeadroom);
+    else
+        p->yAxis->setRange(0.1, 1.0);
     p->legend->setVisible(p->graphCount() > 0);
+    if (p->graphCount() == 0)
+        showPlaceholder(tr("Press Run (Ctrl+R): each layer's error appears here as its steps finish."));
 }
 
 } // namespace loftq::ui

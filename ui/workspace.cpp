@@ -14,7 +14,7 @@ namespace loftq::ui {
 
 Workspace::Workspace(PlanDocument& document, LayerTableModel& model, const RunResults& results, QWidget* parent)
     : QWidget(parent), document_(document), planPanel_(new PlanPanel(document, model, this)),
-      tabs_(new QTabWidget(this)), splitter_(new QSplitter(Qt::Horizontal, this)),
+      tabs_(new QTabWidget(this)), splitter_(new QSplitter(Qt::Vertical, this)),
       stepChart_(new StepErrorChart(document, results, this)), layerChart_(new LayerErrorChart(document, results, this)),
       spectrumChart_(new SpectrumChart(this)), spectra_(new SpectrumController(this))
 {
@@ -23,8 +23,9 @@ Workspace::Workspace(PlanDocument& document, LayerTableModel& model, const RunRe
     tabs_->addTab(spectrumChart_, tr("Residual spectrum"));
     splitter_->addWidget(planPanel_);
     splitter_->addWidget(tabs_);
-    splitter_->setStretchFactor(0, 3);
-    splitter_->setStretchFactor(1, 2);
+    // Table above, charts below: both get the window's full width (15 columns; 40+ bars).
+    splitter_->setStretchFactor(0, 1);
+    splitter_->setStretchFactor(1, 1);
     splitter_->setChildrenCollapsible(false);
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

@@ -1,6 +1,6 @@
 #pragma once
-// What the window shows once a checkpoint is open: the plan panel on the left, the charts on the
-// right (error by step, QLoRA vs LoftQ per layer, the selected layer's residual spectrum).
+// What the window shows once a checkpoint is open: the plan panel above, the charts below (error
+// by step, QLoRA vs LoftQ per layer, the selected layer's residual spectrum).
 #include "loftq/plan.hpp"
 
 #include <QWidget>

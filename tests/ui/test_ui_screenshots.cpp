@@ -93,7 +93,8 @@ private slots:
         LayerPatch keepFirst;
         keepFirst.keep = true;
         QVERIFY(document.patchLayers({document.layers().front().layer.tensorName}, keepFirst));
-        window->workspace()->splitter()->setSizes({860, 580});
+        window->workspace()->splitter()->setSizes({560, 240});
+        window->workspace()->planPanel()->setRulesVisible(true);
         std::set<std::string> attention;
         for (const auto& l : document.layers())
             if (l.layer.place.block == 1 && l.layer.role.find("_proj") != std::string::npos && l.layer.role[1] == '_')
@@ -111,6 +112,8 @@ private slots:
         for (const auto& l : window->document().layers())
             if (l.layer.place.block == window->document().blockCount() - 1 && l.layer.role == "k_proj")
                 weak.insert(l.layer.tensorName);
+        window->workspace()->planPanel()->setRulesVisible(false);
+        window->workspace()->splitter()->setSizes({330, 470});
         window->workspace()->planPanel()->selectLayers(weak);
         window->workspace()->chartTabs()->setCurrentIndex(Workspace::StepsTab);
         waitForRedraw(window->workspace()->stepChart());
