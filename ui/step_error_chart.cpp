@@ -5,7 +5,9 @@
 #include "run_results.hpp"
 
 #include <qcustomplot.h>
+#include <cmath>
 #include <set>
+#include <vector>
 
 namespace loftq::ui {
 namespace {
@@ -14,6 +16,24 @@ namespace {
 constexpr std::size_t kNamedInLegend = 6;
 constexpr int kLegendColumns = 8;
 constexpr double kLegendHeadroom = 1.6; // on the log axis: about a fifth of the plot above the lines
+
+// Ticks at 1, 2 and 5 times the powers of ten inside [lo, hi], or at every digit when that gives
+// fewer than three: a log axis with readable labels however narrow its range (QCustomPlot's log
+// ticker labels only the powers of ten).
+QSharedPointer<QCPAxisTickerText> logTicks(double lo, double hi)
+{
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    for (const auto& mantissas : {std::vector<double>{1, 2, 5}, std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8, 9}}) {
+        ticker->clear();
+        for (double decade = std::pow(10.0, std::floor(std::log10(lo))); decade <= hi; decade *= 10)
+            for (double m : mantissas)
+                if (m * decade >= lo && m * decade <= hi)
+                    ticker->addTick(m * decade, QString::number(m * decade, 'g', 3));
+        if (ticker->ticks().size() >= 3)
+            break;
+    }
+    return ticker;
+}
 
 } // namespace
 
@@ -99,10 +119,13 @@ void StepErrorChart::rebuild()
         }
     }
     p->xAxis->setRange(0.8, maxSteps + 0.2);
-    if (hi > 0)
-        p->yAxis->setRange(lo / 1.06, hi * kLegendHeadroom);
-    else
-        p->yAxis->setRange(0.1, 1.0);
+    if (hi <= 0) {
+        lo = 0.1;
+        hi = 1.0 / kLegendHeadroom;
+    }
+    lo = std::max(lo, hi * 1e-6); // an exact zero has no place on a log axis
+    p->yAxis->setRange(lo / 1.06, hi * kLegendHeadroom);
+    p->yAxis->setTicker(logTicks(lo / 1.06, hi * kLegendHeadroom));
     p->legend->setVisible(p->graphCount() > 0);
     if (p->graphCount() == 0)
         showPlaceholder(tr("Press Run (Ctrl+R): each layer's error appears here as its steps finish."));

@@ -1,8 +1,9 @@
 // Drives the window through its main states and checks each renders: the start page, a mixed
-// plan in the layer table, a finished run with its charts, the residual spectrum. With
-// LOFTQ_SCREENSHOT_DIR set (scripts/screenshots.sh, under Xvfb) it writes them there as the
-// README's screenshots; otherwise into a temporary folder.
+// plan in the layer table, a finished run with its charts, the residual spectrum, a finished
+// export. With LOFTQ_SCREENSHOT_DIR set (scripts/screenshots.sh, under Xvfb) it writes them there
+// as the README's screenshots; otherwise into a temporary folder.
 #include "chart_widget.hpp"
+#include "export_dialog.hpp"
 #include "layer_table_model.hpp"
 #include "main_window.hpp"
 #include "layer_error_chart.hpp"
@@ -137,6 +138,21 @@ private slots:
         waitForRedraw(workspace->spectrumChart());
         QVERIFY(workspace->spectrumChart()->spectrum().has_value());
         save("residual-spectrum.png");
+    }
+
+    void exportDialogAtTheEnd()
+    {
+        ExportDialog* dialog = window->showExportDialog();
+        QVERIFY(dialog);
+        dialog->setOutputDirectory(scratch.filePath("pico-llama-loftq"));
+        QSignalSpy exported(dialog, &ExportDialog::exported);
+        dialog->startExport();
+        QVERIFY(exported.wait(120000));
+        QTest::qWait(150);
+        const QImage image = dialog->grab().toImage();
+        QVERIFY(image.width() >= 500);
+        QVERIFY(image.save(QDir(outDir).filePath("export-dialog.png")));
+        dialog->close();
     }
 
     void cleanupTestCase() { window.reset(); }
