@@ -79,7 +79,7 @@ private slots:
         exact.method = SvdMethod::Exact;
         const auto e = truncatedSvd(M, 8, exact);
         SvdOptions warm;
-        warm.warmPowerIterations = 0;
+        warm.maxPowerIterations = 0; // the warm start alone
         const auto f = truncatedSvd(M, 8, warm, &e.V);
         for (int i = 0; i < 8; ++i)
             QVERIFY(std::fabs(e.S[i] - f.S[i]) <= 1e-4f * e.S[0]);

@@ -23,6 +23,7 @@ struct LoftqStep {
     int step = 0;          // 1-based
     double relError = 0;   // ||W - Q_t - B_t A_t|| / ||W||
     double seconds = 0;    // wall time of this step
+    int svdProducts = 0;   // products with the residual the randomized SVD took (0 when exact)
 };
 
 struct LoftqResult {

@@ -16,9 +16,12 @@ std::string_view svdMethodName(SvdMethod m);
 
 struct SvdOptions {
     SvdMethod method = SvdMethod::Fast;
-    int oversample = 8;  // p: extra random directions beyond the rank
-    int powerIterations = 2;     // q for a cold start
-    int warmPowerIterations = 1; // q when starting from the previous step's subspace
+    int oversample = 8;          // p: extra random directions beyond the rank
+    // Power (subspace) iterations stop once the truncation error is estimated to be within
+    // `tolerance` (relative) of what more iterations would reach, between these bounds.
+    int minPowerIterations = 0;
+    int maxPowerIterations = 16;
+    double tolerance = 1e-5;
     std::uint64_t seed = 0;
     int threads = 1;
 };
@@ -27,6 +30,7 @@ struct TruncatedSvd {
     Eigen::MatrixXf U;      // m x r
     Eigen::VectorXf S;      // r, descending
     Eigen::MatrixXf V;      // n x r
+    int products = 0;       // products with M or M^T the randomized path took (0 for exact)
 };
 
 // Top-r triplets of M. `warmStart` (n x r), when given, seeds the randomized range finder.

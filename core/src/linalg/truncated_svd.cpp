@@ -37,39 +37,71 @@ TruncatedSvd exactSvd(Eigen::Ref<const MatrixRM> M, int rank)
     return {svd.matrixU().leftCols(rank), svd.singularValues().head(rank), svd.matrixV().leftCols(rank)};
 }
 
+// The top-r SVD of M restricted to the range of Qy, from Z = M^T Qy (so M ~ Qy Z^T):
+// Z = Qz Rz, Rz = Us S Vs^T, hence M ~ (Qy Vs) S (Qz Us)^T.
+TruncatedSvd projectedSvd(const Eigen::MatrixXf& Qy, const Eigen::MatrixXf& Z, int rank)
+{
+    const Eigen::Index k = Z.cols();
+    Eigen::HouseholderQR<Eigen::MatrixXf> qr(Z);
+    const Eigen::MatrixXf Qz = qr.householderQ() * Eigen::MatrixXf::Identity(Z.rows(), k);
+    const Eigen::MatrixXf Rz = qr.matrixQR().topRows(k).triangularView<Eigen::Upper>();
+    Eigen::JacobiSVD<Eigen::MatrixXf> small(Rz, Eigen::ComputeFullU | Eigen::ComputeFullV);
+    TruncatedSvd out;
+    out.U = Qy * small.matrixV().leftCols(rank);
+    out.S = small.singularValues().head(rank);
+    out.V = Qz * small.matrixU().leftCols(rank);
+    return out;
+}
+
+// Subspace iteration from a random (or warm) start. After each pass the captured energy
+// ||S_r||^2 is known, and ||M - U S V^T||^2 = ||M||^2 - ||S_r||^2. Gains shrink about
+// geometrically, so the gain still to come is estimated as gain * rho / (1 - rho) with rho the
+// ratio of the last two gains; iterations stop when that is below the tolerance. The rule depends
+// only on the data, never on timing, so results stay reproducible.
 TruncatedSvd randomizedSvd(Eigen::Ref<const MatrixRM> M, int rank, const SvdOptions& o,
                            const Eigen::MatrixXf* warmStart)
 {
     const Eigen::Index m = M.rows(), n = M.cols();
     const Eigen::Index k = std::min<Eigen::Index>(rank + o.oversample, std::min(m, n));
     Eigen::MatrixXf omega;
-    int power = o.powerIterations;
     if (warmStart && warmStart->rows() == n && warmStart->cols() <= k) {
         omega.resize(n, k);
         omega.leftCols(warmStart->cols()) = *warmStart;
         omega.rightCols(k - warmStart->cols()) = gaussian(n, k - warmStart->cols(), o.seed);
-        power = o.warmPowerIterations;
     } else {
         omega = gaussian(n, k, o.seed);
     }
+    const double total = M.cast<double>().squaredNorm();
     Eigen::MatrixXf Y, Z;
     multiply(M, omega, Y, o.threads);
-    for (int i = 0; i < power; ++i) {
-        multiplyTransposed(M, orthonormalize(Y), Z, o.threads);
+    int products = 1;
+    double energy = -1, gain = -1;
+    for (int iteration = 0;; ++iteration) {
+        const Eigen::MatrixXf Qy = orthonormalize(Y);
+        multiplyTransposed(M, Qy, Z, o.threads);
+        ++products;
+        TruncatedSvd svd = projectedSvd(Qy, Z, rank);
+        const double now = svd.S.cast<double>().squaredNorm();
+        const double newGain = energy < 0 ? -1 : now - energy;
+        bool converged = false;
+        if (newGain >= 0 && gain > 0) {
+            const double rho = std::min(0.99, newGain / gain);
+            const double toCome = newGain * rho / (1 - rho);
+            // Relative error excess ~ toCome / (2 err^2), err^2 = total - captured energy.
+            converged = toCome <= 2 * o.tolerance * std::max(total - now, 0.0);
+        } else if (newGain >= 0) {
+            converged = newGain <= 2 * o.tolerance * std::max(total - now, 0.0);
+        }
+        if (newGain >= 0)
+            gain = newGain;
+        energy = now;
+        if (iteration >= o.maxPowerIterations || (iteration >= o.minPowerIterations && converged)) {
+            svd.products = products;
+            return svd;
+        }
         multiply(M, orthonormalize(Z), Y, o.threads);
+        ++products;
     }
-    const Eigen::MatrixXf Qy = orthonormalize(Y);       // m x k, range of M
-    multiplyTransposed(M, Qy, Z, o.threads);            // Z = M^T Qy, n x k, so M ~ Qy Z^T
-    Eigen::HouseholderQR<Eigen::MatrixXf> qr(Z);         // Z = Qz Rz
-    const Eigen::MatrixXf Qz = qr.householderQ() * Eigen::MatrixXf::Identity(n, k);
-    const Eigen::MatrixXf Rz = qr.matrixQR().topRows(k).triangularView<Eigen::Upper>();
-    Eigen::JacobiSVD<Eigen::MatrixXf> small(Rz, Eigen::ComputeFullU | Eigen::ComputeFullV);
-    // M ~ Qy Rz^T Qz^T = Qy (Vs S Us^T) Qz^T: left vectors Qy Vs, right vectors Qz Us.
-    TruncatedSvd out;
-    out.U = Qy * small.matrixV().leftCols(rank);
-    out.S = small.singularValues().head(rank);
-    out.V = Qz * small.matrixU().leftCols(rank);
-    return out;
 }
 
 } // namespace

@@ -117,7 +117,7 @@ LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const
         // forming B A (the exported error is measured on the full product by the runner).
         const double captured = svd.S.cast<double>().squaredNorm();
         const double err = std::sqrt(std::max(0.0, sums.residual - captured)) * invNorm;
-        LoftqStep step{t, err, std::chrono::duration<double>(Clock::now() - started).count()};
+        LoftqStep step{t, err, std::chrono::duration<double>(Clock::now() - started).count(), svd.products};
         result.steps.push_back(step);
         // Strictly better only: ties keep the earlier step, so the result is never worse than step 1.
         if (err < best) {
