@@ -16,7 +16,7 @@ std::string_view svdMethodName(SvdMethod m);
 
 struct SvdOptions {
     SvdMethod method = SvdMethod::Fast;
-    int oversample = 8;          // p: extra random directions beyond the rank
+    int oversample = 24;         // p: extra random directions beyond the rank (see docs/engine.md)
     // Power (subspace) iterations stop once the truncation error is estimated to be within
     // `tolerance` (relative) of what more iterations would reach, between these bounds.
     int minPowerIterations = 0;
