@@ -77,6 +77,23 @@ void ChartWidget::requestRedraw()
 
 void ChartWidget::redraw()
 {
+    if (!isVisible()) { // a chart on a hidden tab catches up when it is shown
+        stale_ = true;
+        return;
+    }
+    render();
+}
+
+void ChartWidget::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (stale_)
+        requestRedraw();
+}
+
+void ChartWidget::render()
+{
+    stale_ = false;
     rebuild();
     plot_->replot(QCustomPlot::rpQueuedReplot);
     ++redraws_;
@@ -85,9 +102,9 @@ void ChartWidget::redraw()
 
 bool ChartWidget::saveImage(const QString& path)
 {
-    if (redrawTimer_.isActive()) { // save what the data says now, not the last frame
+    if (redrawTimer_.isActive() || stale_) { // save what the data says now, not the last frame
         redrawTimer_.stop();
-        redraw();
+        render();
     }
     const bool sized = plot_->width() >= 320 && plot_->height() >= 220;
     const int width = sized ? 0 : kDefaultExportWidth;

@@ -39,13 +39,17 @@ protected:
     // Rebuilds the plot's contents from the current data (the replot follows).
     virtual void rebuild() = 0;
 
+    void showEvent(QShowEvent* event) override;
+
 private:
     void redraw();
+    void render();
 
     QLabel* title_;
     QCustomPlot* plot_;
     QTimer redrawTimer_;
     int redraws_ = 0;
+    bool stale_ = false; // data changed while the chart was hidden
 };
 
 } // namespace loftq::ui

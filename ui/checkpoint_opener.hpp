@@ -23,7 +23,6 @@ public:
     ~CheckpointOpener() override;
 
     void open(const QString& path);
-    bool isOpening() const { return watcher_.isRunning(); }
 
 signals:
     void opened(const QString& path, std::shared_ptr<const loftq::Checkpoint> checkpoint);

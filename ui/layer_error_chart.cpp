@@ -25,7 +25,7 @@ QCPBars* addBars(QCustomPlot* p, const QString& name, const QColor& color)
 } // namespace
 
 LayerErrorChart::LayerErrorChart(const PlanDocument& document, const RunResults& results, QWidget* parent)
-    : ChartWidget(tr("QLoRA vs LoftQ error per layer"), parent), document_(document), results_(results)
+    : RunChart(tr("QLoRA vs LoftQ error per layer"), document, results, parent)
 {
     auto* p = plot();
     p->yAxis->setLabel(tr("relative error"));
@@ -35,16 +35,6 @@ LayerErrorChart::LayerErrorChart(const PlanDocument& document, const RunResults&
     p->legend->setFont(QFont(font().family(), 8));
     p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     p->xAxis->grid()->setVisible(false);
-    connect(&results_, &RunResults::layerChanged, this, &ChartWidget::requestRedraw);
-    connect(&results_, &RunResults::cleared, this, &ChartWidget::requestRedraw);
-    connect(&document_, &PlanDocument::layersReset, this, &ChartWidget::requestRedraw);
-    requestRedraw();
-}
-
-void LayerErrorChart::setHighlighted(const std::set<std::string>& tensorNames)
-{
-    highlighted_ = tensorNames;
-    requestRedraw();
 }
 
 void LayerErrorChart::rebuild()
@@ -60,18 +50,18 @@ void LayerErrorChart::rebuild()
     int position = 0;
     bool anySelected = false;
     // Every layer gets a label while they fit; on big models every stride-th does.
-    const int count = int(document_.layers().size());
+    const int count = int(document().layers().size());
     const int stride = std::max(1, (count * kLabelSpacingPx + p->axisRect()->width() - 1) / std::max(1, p->axisRect()->width()));
-    for (const auto& planned : document_.layers()) {
+    for (const auto& planned : document().layers()) {
         ++position;
         if ((position - 1) % stride == 0)
             ticker->addTick(position, shortLayerLabel(planned.layer));
-        const auto* result = results_.find(planned.layer.tensorName);
+        const auto* result = results().find(planned.layer.tensorName);
         if (!result || !result->report || result->report->status != LayerStatus::Quantized)
             continue;
         const auto& r = *result->report;
         qlora->addData(position - kBarWidth / 2, r.qloraRelError);
-        const bool isSelected = highlighted_.count(planned.layer.tensorName) > 0;
+        const bool isSelected = isHighlighted(planned.layer.tensorName);
         (isSelected ? selected : loftq)->addData(position + kBarWidth / 2, r.relError);
         anySelected = anySelected || isSelected;
         hi = std::max({hi, r.qloraRelError, r.relError});

@@ -64,8 +64,12 @@ MainWindow::MainWindow(WorkbenchSettings& settings, QWidget* parent)
     connect(startPage_, &StartPage::openFolderRequested, actions_.openFolder, &QAction::trigger);
     connect(startPage_, &StartPage::openPathRequested, this, &MainWindow::openPath);
     connect(&opener_, &CheckpointOpener::opened, this, &MainWindow::checkpointOpened);
-    connect(&opener_, &CheckpointOpener::failed, this, [this](const QString&, const QString& message) {
+    connect(&opener_, &CheckpointOpener::failed, this, [this](const QString& path, const QString& message) {
         statusBar()->clearMessage();
+        if (!QFileInfo::exists(path)) { // a recent file that was moved or deleted
+            settings_.removeRecentFile(path);
+            updateRecentFiles();
+        }
         showError(tr("Cannot open checkpoint"), message);
     });
     connect(runPanel_, &RunPanel::threadsChanged, this, [this](int threads) {

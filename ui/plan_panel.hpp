@@ -27,7 +27,6 @@ public:
 
     // All 4-bit, all 2-bit, the paper's mixed 4/2-bit, reset (for the Plan menu too).
     QList<QAction*> presetActions() const { return presetActions_; }
-    QTableView* table() const { return table_; }
     QLineEdit* filter() const { return filter_; }
     void setRulesVisible(bool visible);
     std::set<std::string> selectedTensorNames() const;

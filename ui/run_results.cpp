@@ -19,6 +19,8 @@ void RunResults::begin(const std::vector<std::pair<std::string, int>>& layers)
 void RunResults::apply(const ProgressEvent& e)
 {
     using Kind = ProgressEvent::Kind;
+    if (!progress_.running) // late events of a run that was cancelled and cleared away
+        return;
     progress_.fractionDone = e.fractionDone;
     progress_.elapsedSeconds = e.elapsedSeconds;
     progress_.etaSeconds = e.etaSeconds;
@@ -85,14 +87,6 @@ const LayerRunProgress* RunResults::find(const std::string& tensorName) const
 {
     const auto it = layers_.find(tensorName);
     return it == layers_.end() ? nullptr : &it->second;
-}
-
-bool RunResults::hasResults() const
-{
-    for (const auto& [name, layer] : layers_)
-        if (!layer.stepErrors.empty())
-            return true;
-    return false;
 }
 
 QString stateText(const LayerRunProgress& layer)

@@ -46,7 +46,6 @@ public:
 
     const LayerRunProgress* find(const std::string& tensorName) const;
     const RunProgress& progress() const { return progress_; }
-    bool hasResults() const;
 
 signals:
     void layerChanged(const QString& tensorName);

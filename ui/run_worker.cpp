@@ -1,10 +1,12 @@
 #include "run_worker.hpp"
+#include "background_priority.hpp"
 #include "loftq/errors.hpp"
 
 namespace loftq::ui {
 
 void RunWorker::run(std::shared_ptr<const Checkpoint> checkpoint, const Plan& plan, const RunOptions& options)
 {
+    lowerCurrentThreadPriority();
     try {
         const auto report = runJob(*checkpoint, plan, options, [this](const ProgressEvent& e) { emit progress(e); },
                                    cancel_);

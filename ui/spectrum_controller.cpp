@@ -1,4 +1,5 @@
 #include "spectrum_controller.hpp"
+#include "background_priority.hpp"
 #include "loftq/errors.hpp"
 #include "meta_types.hpp"
 
@@ -9,6 +10,7 @@ namespace {
 
 SpectrumOutcome compute(const SpectrumRequest& r, const std::atomic<bool>* cancel)
 {
+    lowerCurrentThreadPriority();
     SpectrumOutcome out;
     out.tensorName = QString::fromStdString(r.layer.tensorName);
     try {

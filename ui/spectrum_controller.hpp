@@ -34,7 +34,6 @@ public:
     ~SpectrumController() override;
 
     void request(const SpectrumRequest& request);
-    bool isComputing() const { return watcher_.isRunning(); }
 
 signals:
     void computing(const QString& tensorName);

@@ -38,7 +38,7 @@ QSharedPointer<QCPAxisTickerText> logTicks(double lo, double hi)
 } // namespace
 
 StepErrorChart::StepErrorChart(const PlanDocument& document, const RunResults& results, QWidget* parent)
-    : ChartWidget(tr("Error by alternating step: ‖W − Q − BA‖ / ‖W‖"), parent), document_(document), results_(results)
+    : RunChart(tr("Error by alternating step: ‖W − Q − BA‖ / ‖W‖"), document, results, parent)
 {
     auto* p = plot();
     p->xAxis->setLabel(tr("alternating step"));
@@ -57,16 +57,6 @@ StepErrorChart::StepErrorChart(const PlanDocument& document, const RunResults& r
     p->legend->setWrap(kLegendColumns);
     p->legend->setBrush(QColor(255, 255, 255, 220));
     p->legend->setBorderPen(Qt::NoPen);
-    connect(&results_, &RunResults::layerChanged, this, &ChartWidget::requestRedraw);
-    connect(&results_, &RunResults::cleared, this, &ChartWidget::requestRedraw);
-    connect(&document_, &PlanDocument::layersReset, this, &ChartWidget::requestRedraw);
-    requestRedraw();
-}
-
-void StepErrorChart::setHighlighted(const std::set<std::string>& tensorNames)
-{
-    highlighted_ = tensorNames;
-    requestRedraw();
 }
 
 void StepErrorChart::rebuild()
@@ -79,10 +69,10 @@ void StepErrorChart::rebuild()
     double lo = INFINITY, hi = 0;
     // Highlighted lines last, so they are drawn on top.
     for (const bool drawHighlighted : {false, true}) {
-        for (const auto& planned : document_.layers()) {
+        for (const auto& planned : document().layers()) {
             const auto& name = planned.layer.tensorName;
-            const bool highlighted = highlighted_.count(name) > 0;
-            const auto* result = results_.find(name);
+            const bool highlighted = isHighlighted(name);
+            const auto* result = results().find(name);
             if (highlighted != drawHighlighted || !result || result->stepErrors.empty())
                 continue;
             const auto& errors = result->stepErrors;
@@ -96,15 +86,16 @@ void StepErrorChart::rebuild()
             maxSteps = std::max(maxSteps, int(errors.size()));
             const QString role = QString::fromStdString(planned.layer.role);
             QColor color = roleColor(role);
-            const bool faded = !highlighted_.empty() && !highlighted;
+            const bool faded = highlightedCount() > 0 && !highlighted;
             if (faded)
-                color.setAlpha(55);
+                color.setAlpha(90);
             auto* g = p->addGraph();
             g->setData(x, y, true);
             g->setPen(QPen(color, highlighted ? 3.0 : 1.4));
-            g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, highlighted ? 6 : 3));
+            if (highlighted) // markers on every line would cost more to draw than they tell
+                g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, color, 6));
             // One legend entry per role, plus a few highlighted layers by name.
-            const bool named = highlighted && highlighted_.size() <= kNamedInLegend;
+            const bool named = highlighted && highlightedCount() <= kNamedInLegend;
             g->setName(named ? QString::fromStdString(name) : role);
             if (!named && !rolesInLegend.insert(role).second)
                 g->removeFromLegend();

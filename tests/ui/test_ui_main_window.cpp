@@ -43,6 +43,23 @@ private:
         return opened.wait(10000);
     }
 
+    // The demo model with 40 steps a layer (long enough to be mid-run), started and reporting.
+    bool startLongDemoRun()
+    {
+        if (!openAndWait(test::demoModelPath()))
+            return false;
+        LayerPatch slow;
+        slow.steps = 40;
+        std::vector<std::string> names;
+        for (const auto& l : window->document().layers())
+            names.push_back(l.layer.tensorName);
+        if (!window->document().patchLayers(names, slow))
+            return false;
+        QSignalSpy progress(&window->runController(), &RunController::progress);
+        window->startRun();
+        return progress.wait(10000);
+    }
+
     QMessageBox* visibleMessageBox() const
     {
         for (auto* box : window->findChildren<QMessageBox*>())
@@ -109,6 +126,17 @@ private slots:
         QCOMPARE(window->layerModel().rowCount(), 14);
     }
 
+    void missingRecentFileLeavesTheList()
+    {
+        const QString gone = home.filePath("moved-away-model");
+        settings->addRecentFile(gone);
+        QSignalSpy failed(&window->opener(), &CheckpointOpener::failed);
+        window->openPath(gone);
+        QVERIFY(failed.wait(10000));
+        QVERIFY(visibleMessageBox());
+        QVERIFY(!settings->recentFiles().contains(gone));
+    }
+
     void runsTheDemoModelAndShowsResults()
     {
         window->openDemoModel();
@@ -121,8 +149,10 @@ private slots:
         window->startRun();
         QVERIFY(window->runController().isRunning());
         QVERIFY(finished.wait(60000));
-        qInfo("longest event-loop gap during the run: %lld ms", meter.maxGapMs());
-        QVERIFY2(meter.maxGapMs() < 50, qPrintable(QString("event loop stalled %1 ms").arg(meter.maxGapMs())));
+        qInfo("longest event-loop gap during the run: %lld ms (control thread: %lld ms)", meter.maxGapMs(),
+              meter.controlMaxGapMs());
+        QVERIFY2(meter.maxGapMs() < meter.budgetMs(),
+                 qPrintable(QString("event loop stalled %1 ms (budget %2 ms)").arg(meter.maxGapMs()).arg(meter.budgetMs())));
         QVERIFY(window->workspace()->stepChart()->redrawCount() >= 1);
         auto& model = window->layerModel();
         for (int row = 0; row < model.rowCount(); ++row) {
@@ -141,38 +171,20 @@ private slots:
 
     void cancelFromTheWindow()
     {
-        QVERIFY(openAndWait(test::demoModelPath()));
-        LayerPatch slow;
-        slow.steps = 40;
-        std::vector<std::string> names;
-        for (const auto& l : window->document().layers())
-            names.push_back(l.layer.tensorName);
-        QVERIFY(window->document().patchLayers(names, slow));
-        QSignalSpy progress(&window->runController(), &RunController::progress);
         QSignalSpy cancelled(&window->runController(), &RunController::cancelled);
-        window->startRun();
-        QVERIFY(progress.wait(10000));
+        QVERIFY(startLongDemoRun());
         QElapsedTimer clock;
         clock.start();
         window->cancelRun();
         QVERIFY(cancelled.wait(5000));
         QVERIFY(clock.elapsed() < 1000);
-        const auto* layer = window->results().find(names.back());
+        const auto* layer = window->results().find(window->document().layers().back().layer.tensorName);
         QVERIFY(layer && layer->state == LayerRunState::Stopped);
     }
 
     void closingDuringARunCancelsAndJoins()
     {
-        QVERIFY(openAndWait(test::demoModelPath()));
-        LayerPatch slow;
-        slow.steps = 40;
-        std::vector<std::string> names;
-        for (const auto& l : window->document().layers())
-            names.push_back(l.layer.tensorName);
-        QVERIFY(window->document().patchLayers(names, slow));
-        QSignalSpy progress(&window->runController(), &RunController::progress);
-        window->startRun();
-        QVERIFY(progress.wait(10000));
+        QVERIFY(startLongDemoRun());
         QElapsedTimer clock;
         clock.start();
         window->close();

@@ -83,7 +83,7 @@ private slots:
         Plan slow = plan;
         slow.defaults.steps = 40; // long enough that the run is surely mid-way when cancelled
         RunController runs;
-        QSignalSpy firstLayer(&runs, &RunController::progress);
+        QSignalSpy progress(&runs, &RunController::progress);
         QSignalSpy cancelled(&runs, &RunController::cancelled);
         QSignalSpy finished(&runs, &RunController::finished);
         RunOptions options;
@@ -91,7 +91,7 @@ private slots:
         options.threads = 1;
         runs.start(demo, slow, options);
         // Wait for the first finished step, so files are being staged when we cancel.
-        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(firstLayer.begin(), firstLayer.end(), [](const QList<QVariant>& a) {
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(progress.begin(), progress.end(), [](const QList<QVariant>& a) {
             return a.first().value<ProgressEvent>().kind == ProgressEvent::Kind::StepFinished;
         }), 30000);
         QElapsedTimer sinceCancel;
@@ -149,9 +149,11 @@ private slots:
         test::StallMeter meter;
         runs.start(demo, plan, options);
         QVERIFY(finished.wait(60000));
-        qInfo("longest event-loop gap during the run: %lld ms over %d ticks", meter.maxGapMs(), meter.ticks());
+        qInfo("longest event-loop gap during the run: %lld ms over %d ticks (control thread: %lld ms)",
+              meter.maxGapMs(), meter.ticks(), meter.controlMaxGapMs());
         QVERIFY(meter.ticks() > 10);
-        QVERIFY2(meter.maxGapMs() < 50, qPrintable(QString("event loop stalled %1 ms").arg(meter.maxGapMs())));
+        QVERIFY2(meter.maxGapMs() < meter.budgetMs(),
+                 qPrintable(QString("event loop stalled %1 ms (budget %2 ms)").arg(meter.maxGapMs()).arg(meter.budgetMs())));
     }
 
     void destroyingDuringRunCancelsAndJoins()
