@@ -72,6 +72,11 @@ TruncatedSvd randomizedSvd(Eigen::Ref<const MatrixRM> M, int rank, const SvdOpti
         omega = gaussian(n, k, o.seed);
     }
     const double total = M.cast<double>().squaredNorm();
+    // LoftQ's error is a sum over all m n residuals, so how far a slightly different top-r
+    // subspace moves it shrinks with the matrix's size (measured: +-0.3% on 256 x 512 matrices of
+    // pico-llama at tolerance 2e-4, +-0.004% on 2048 x 2048). Small matrices, where iterations are
+    // cheap, get the tolerance as given; larger ones a looser one, by sqrt(m n / 2^20).
+    const double tolerance = o.tolerance * std::sqrt(std::max(1.0, double(m) * double(n) / double(1 << 20)));
     Eigen::MatrixXf Y, Z;
     multiply(M, omega, Y, o.threads);
     int products = 1;
@@ -88,9 +93,9 @@ TruncatedSvd randomizedSvd(Eigen::Ref<const MatrixRM> M, int rank, const SvdOpti
             const double rho = std::min(0.99, newGain / gain);
             const double toCome = newGain * rho / (1 - rho);
             // Relative error excess ~ toCome / (2 err^2), err^2 = total - captured energy.
-            converged = toCome <= 2 * o.tolerance * std::max(total - now, 0.0);
+            converged = toCome <= 2 * tolerance * std::max(total - now, 0.0);
         } else if (newGain >= 0) {
-            converged = newGain <= 2 * o.tolerance * std::max(total - now, 0.0);
+            converged = newGain <= 2 * tolerance * std::max(total - now, 0.0);
         }
         if (newGain >= 0)
             gain = newGain;

@@ -16,6 +16,8 @@ namespace loftq {
 namespace {
 
 constexpr Eigen::Index kRowChunk = 64;
+constexpr int kFirstStepPowerIterations = 4;
+constexpr Eigen::Index kLargeMatrixElements = Eigen::Index(1) << 22;
 
 struct StepSums {
     double residual = 0;  // ||W - Q_t||^2
@@ -108,6 +110,12 @@ LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const
         checkCancel(cancel);
         SvdOptions svdOptions = s.svd;
         svdOptions.seed = s.svd.seed + std::uint64_t(t); // a fresh sketch each step, fixed by the seed
+        // A cold start on a flat spectrum converges slowly; when later steps follow, they continue
+        // from this step's subspace (warm start), so on large matrices the first step need not
+        // converge fully. Small ones, whose final error is more sensitive to the path (see
+        // truncated_svd.cpp), are cheap to iterate fully.
+        if (t == 1 && s.steps > 1 && W.size() >= kLargeMatrixElements)
+            svdOptions.maxPowerIterations = std::min(svdOptions.maxPowerIterations, kFirstStepPowerIterations);
         const auto svd = truncatedSvd(X, rank, svdOptions, t > 1 ? &warm : nullptr);
         const Eigen::VectorXf root = svd.S.cwiseSqrt();
         B = svd.U * root.asDiagonal();
