@@ -1,8 +1,15 @@
 #include "cli_commands.hpp"
+#include "budget_table.hpp"
 #include "cli_options.hpp"
 #include "layer_table.hpp"
 #include "terminal_progress.hpp"
+#include "loftq/atomic_file.hpp"
 #include "loftq/errors.hpp"
+#include "loftq/packed_format.hpp"
+#include "loftq/size_estimate.hpp"
+
+#include <filesystem>
+#include <unistd.h>
 
 namespace loftq::cli {
 namespace {
@@ -14,15 +21,64 @@ int inspect(const CliOptions& o, std::FILE* out)
     return 0;
 }
 
+// Sizes before the run, so a user sees what each format will weigh.
+void printEstimatedSizes(const Checkpoint& cp, const CliOptions& o, std::FILE* out)
+{
+    const auto estimate = estimateExportSize(cp, planLayers(cp, o.plan), o.plan.adapterDtype);
+    std::string line = "estimated export size:";
+    for (std::size_t i = 0; i < o.run.formats.size(); ++i)
+        line += std::string(i ? "," : "") + " " + std::string(exportFormatName(o.run.formats[i])) + " " +
+                humanBytes(double(estimatedExportBytes(o.run.formats[i], estimate)));
+    std::fprintf(out, "%s (source %s)\n", line.c_str(), humanBytes(double(cp.totalBytes())).c_str());
+}
+
 int quantize(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
 {
     const auto cp = Checkpoint::open(o.source);
+    if (!o.json)
+        printEstimatedSizes(cp, o, out);
     TerminalProgress progress(o.json, out, err);
     const auto report = runJob(cp, o.plan, o.run, std::ref(progress), cancel);
     if (!o.json) {
         printLayerTable(report, out);
         std::fprintf(out, "export written to %s\n", o.run.outputDir.c_str());
     }
+    return 0;
+}
+
+int plan(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
+{
+    if (std::filesystem::exists(o.planOutput) && !o.run.force)
+        throw Error(ErrorKind::BadInput, o.planOutput + ": exists (use --force to replace it)");
+    const auto cp = Checkpoint::open(o.source);
+    // A counter on a terminal; logs get only the summary line below.
+    const bool tty = !o.json && ::isatty(::fileno(err));
+    auto progress = [&](const BudgetProgress& p) {
+        if (tty)
+            std::fprintf(err, "\rmeasuring %d/%d settings  %s\x1b[K", p.done, p.total, p.layer.c_str());
+    };
+    const auto result = planForBudget(cp, o.plan, o.budget, o.budgetOptions, progress, cancel);
+    if (tty)
+        std::fprintf(err, "\n");
+    std::vector<PresetComparison> compared;
+    for (const auto& name : o.comparePresets) {
+        Plan other = o.plan;
+        applyPreset(other, name);
+        const auto choice = choiceOf(result.curves, other);
+        compared.push_back({name, choice ? std::optional(summarize(result.curves, *choice)) : std::nullopt});
+    }
+    writeFileAtomically(o.planOutput, result.plan.toJson().dump(2) + "\n");
+    printBudgetResult(result, o.budget, compared, o.json, out);
+    if (!o.json)
+        std::fprintf(out, "plan written to %s (run it with loftq quantize SRC --plan %s -o OUT)\n",
+                     o.planOutput.c_str(), o.planOutput.c_str());
+    return 0;
+}
+
+int unpack(const CliOptions& o, std::FILE* out)
+{
+    unpackToHfPeft(o.source, o.run.outputDir, o.run.force);
+    std::fprintf(out, "hf-peft export written to %s\n", o.run.outputDir.c_str());
     return 0;
 }
 
@@ -42,6 +98,10 @@ int runCli(const std::vector<std::string>& args, const std::atomic<bool>* cancel
         }
         if (o.command == "inspect")
             return inspect(o, out);
+        if (o.command == "plan")
+            return plan(o, cancel, out, err);
+        if (o.command == "unpack")
+            return unpack(o, out);
         return quantize(o, cancel, out, err);
     } catch (const Error& e) {
         if (e.kind() == ErrorKind::Cancelled)

@@ -1,6 +1,7 @@
 #pragma once
 // Command-line parsing for `loftq` (the contract in the README): options become a Plan plus
 // run options. Bad usage throws Error(BadInput), which exits with status 2.
+#include "loftq/budget.hpp"
 #include "loftq/plan.hpp"
 #include "loftq/runner.hpp"
 
@@ -10,11 +11,16 @@
 namespace loftq::cli {
 
 struct CliOptions {
-    std::string command; // inspect | quantize | help | version
-    std::string source;
+    std::string command; // inspect | quantize | plan | unpack | help | version
+    std::string source;  // a checkpoint; for unpack, the packed file
     bool json = false;
     Plan plan;
-    RunOptions run;
+    RunOptions run;      // quantize; outputDir and force also serve unpack
+    // plan: the budget, how layers are measured, where the plan goes, presets to compare with.
+    Budget budget;
+    BudgetOptions budgetOptions;
+    std::string planOutput;
+    std::vector<std::string> comparePresets;
 };
 
 CliOptions parseCommandLine(const std::vector<std::string>& args);

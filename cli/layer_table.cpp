@@ -15,6 +15,8 @@ std::string shapeText(const std::vector<std::int64_t>& shape)
     return s + "]";
 }
 
+} // namespace
+
 std::string humanBytes(double b)
 {
     const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -27,8 +29,6 @@ std::string humanBytes(double b)
     std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", b, units[u]);
     return buf;
 }
-
-} // namespace
 
 void printLayerTable(const RunReport& report, std::FILE* out)
 {

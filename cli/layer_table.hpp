@@ -4,9 +4,12 @@
 #include "loftq/report.hpp"
 
 #include <cstdio>
+#include <string>
 
 namespace loftq::cli {
 
+// "12.3 MiB"
+std::string humanBytes(double bytes);
 void printLayerTable(const RunReport& report, std::FILE* out);
 void printInspection(const Checkpoint& checkpoint, const std::vector<LayerDescriptor>& targets, bool json,
                      std::FILE* out);

@@ -1,16 +1,17 @@
 // The job runner: streams the checkpoint tensor by tensor through LoftQ into the export writers.
 // While one target computes, the next one is read and converted on another thread.
 #include "loftq/runner.hpp"
-#include "loftq/atomic_file.hpp"
+#include "../export/export_set.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/output_folder.hpp"
 #include "loftq/parallel_gemm.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <future>
-#include <set>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -101,20 +102,6 @@ private:
     Clock::time_point start_ = Clock::now();
 };
 
-void checkOverwrites(const std::string& outputDir, const std::vector<std::unique_ptr<ExportWriter>>& writers,
-                     std::vector<std::string>& planned)
-{
-    const auto previous = previousExportFiles(outputDir);
-    const std::set<std::string> ours(previous.begin(), previous.end());
-    for (const auto& w : writers)
-        for (const auto& f : w->plannedFiles())
-            planned.push_back(f);
-    for (const auto& f : planned)
-        if (fs::exists(fs::path(outputDir) / f) && !ours.count(f))
-            throwBadInput((fs::path(outputDir) / f).string(),
-                          "exists and was not written by a previous export; refusing to replace it");
-}
-
 } // namespace
 
 std::vector<PlannedLayer> planLayers(const Checkpoint& checkpoint, const Plan& plan)
@@ -150,18 +137,16 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
 
     // Declared before the writers: on a failure their staged files go first, then the folders.
     OutputFolderRollback folder;
-    std::vector<std::unique_ptr<ExportWriter>> writers;
-    std::vector<std::string> plannedFiles;
+    std::optional<detail::ExportSet> exports;
     if (!options.outputDir.empty()) {
         std::string createdTop;
         prepareOutputFolder(cp, options.outputDir, options.force, &createdTop);
         folder.arm(options.outputDir, createdTop);
-        for (auto f : options.formats) {
-            writers.push_back(makeExportWriter(f, options.outputDir));
-            writers.back()->begin(cp, plan, targets);
-        }
-        checkOverwrites(options.outputDir, writers, plannedFiles);
+        exports.emplace(cp, plan, targets, options);
     }
+    // bitsandbytes finds nf codes on x * (1/absmax); its export must hold the Q that was measured.
+    const bool bnbArithmetic = std::find(options.formats.begin(), options.formats.end(), ExportFormat::BnbNf4) !=
+                               options.formats.end();
 
     ProgressClock clock(progress, totalWork, int(planned.size()));
     double workDone = 0;
@@ -189,8 +174,8 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
         const auto& tensor = cp.tensors()[ti];
         const auto it = plannedIndex.find(tensor.info.name);
         if (it == plannedIndex.end()) {
-            for (auto& w : writers)
-                w->consume(tensor, nullptr);
+            if (exports)
+                exports->consume(tensor, nullptr);
             continue;
         }
         const int li = int(it->second);
@@ -201,8 +186,8 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
         auto keep = [&](LayerStatus status, std::string note) {
             lr.status = status;
             lr.note = std::move(note);
-            for (auto& w : writers)
-                w->consume(tensor, nullptr);
+            if (exports)
+                exports->consume(tensor, nullptr);
             report.layers.push_back(lr);
             clock.emit({.kind = ProgressEvent::Kind::LayerFinished, .layerIndex = li, .layer = tensor.info.name,
                         .report = lr},
@@ -212,7 +197,9 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
             keep(LayerStatus::Kept, "kept unquantized by the plan");
             continue;
         }
-        const QuantizerSpec spec{pl.plan.method, pl.plan.bits, pl.plan.blockSize};
+        QuantizerSpec spec{pl.plan.method, pl.plan.bits, pl.plan.blockSize};
+        if (bnbArithmetic && spec.method == QuantMethod::NormalFloat)
+            spec.arithmetic = ScaleArithmetic::MultiplyByReciprocal;
         const double layerWork = double(pl.layer.elements()) * pl.plan.steps;
         MatrixRM W = prefetched.get();
         prefetchedIndex = nextTarget(ti + 1);
@@ -270,8 +257,8 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
                                                 result.residualTopSingularValues.size());
         lr.seconds = std::chrono::duration<double>(Clock::now() - started).count();
         const QuantizedLayer q{&pl.layer, &pl.plan, &result, &measured.Q, &measured.A, &measured.B, lr.alpha};
-        for (auto& w : writers)
-            w->consume(tensor, &q);
+        if (exports)
+            exports->consume(tensor, &q);
         report.layers.push_back(lr);
         clock.emit({.kind = ProgressEvent::Kind::LayerFinished, .layerIndex = li, .layer = tensor.info.name,
                     .report = lr},
@@ -281,38 +268,9 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
         throw Error(ErrorKind::Cancelled, "cancelled");
     report.seconds = clock.elapsed();
 
-    if (!writers.empty()) {
-        for (auto& w : writers)
-            w->finish(report);
-        const fs::path out(options.outputDir);
-        AtomicFile reportFile((out / "loftq_report.json").string());
-        reportFile.write(report.toJson(plan).dump(2) + "\n");
-        AtomicFile planFile((out / "loftq_plan.json").string());
-        planFile.write(plan.toJson().dump(2) + "\n");
-        plannedFiles.push_back("loftq_report.json");
-        plannedFiles.push_back("loftq_plan.json");
-        AtomicFile manifest((out / kExportManifest).string());
-        manifest.write(nlohmann::json({{"files", plannedFiles}, {"engine_version", LOFTQ_VERSION}}).dump(2) + "\n");
-        reportFile.finish();
-        planFile.finish();
-        manifest.finish();
-        // Everything is staged and synced: only renames are left.
-        if (cancel && cancel->load())
-            throw Error(ErrorKind::Cancelled, "cancelled");
-        const auto previous = previousExportFiles(options.outputDir);
-        for (auto& w : writers)
-            w->commit();
-        reportFile.commit();
-        planFile.commit();
-        manifest.commit();
+    if (exports) {
+        exports->finishAndCommit(report, plan, cancel);
         folder.dismiss();
-        // Files a previous export of ours wrote that this one did not (e.g. a different shard count).
-        const std::set<std::string> now(plannedFiles.begin(), plannedFiles.end());
-        for (const auto& f : previous)
-            if (!now.count(f)) {
-                std::error_code ec;
-                fs::remove(out / f, ec);
-            }
     }
     clock.emit({.kind = ProgressEvent::Kind::RunFinished, .message = "done"}, totalWork);
     return report;

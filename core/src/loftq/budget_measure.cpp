@@ -1,0 +1,64 @@
+// Measuring each target layer at each allowed setting: a short LoftQ run (fast SVD, by default one
+// step: QLoRA quantization plus the SVD of its residual) per setting.
+#include "loftq/budget.hpp"
+#include "loftq/errors.hpp"
+#include "loftq/layer_job.hpp"
+#include "loftq/size_estimate.hpp"
+
+#include <algorithm>
+
+namespace loftq {
+
+std::vector<LayerCurve> measureLayerCurves(const Checkpoint& cp, const Plan& plan, const BudgetOptions& options,
+                                           const BudgetProgressSink& progress, const std::atomic<bool>* cancel)
+{
+    for (const auto& q : allQuantizers())
+        for (int bits : options.bits)
+            if (std::find(q.supportedBits.begin(), q.supportedBits.end(), bits) == q.supportedBits.end())
+                throwBadInput("budget", std::string(q.name) + " cannot take " + std::to_string(bits) +
+                                            " bits (choose from 2, 3, 4, 8)");
+    for (int rank : options.ranks)
+        if (rank < 1)
+            throwBadInput("budget", "ranks must be at least 1");
+    if (options.bits.empty())
+        throwBadInput("budget", "no bits to choose from");
+    std::vector<PlannedLayer> layers;
+    for (auto& p : planLayers(cp, plan))
+        if (p.plan.quantize && checkQuantizable({p.plan.method, p.plan.bits, p.plan.blockSize}, p.layer.elements()).empty())
+            layers.push_back(std::move(p));
+    const std::size_t ranksPerLayer = options.ranks.empty() ? 1 : options.ranks.size();
+    BudgetProgress state{0, int(layers.size() * options.bits.size() * ranksPerLayer), {}};
+
+    std::vector<LayerCurve> curves;
+    for (const auto& p : layers) {
+        const MatrixRM W = readLayerWeight(cp, p.layer);
+        if (!W.allFinite()) {
+            // The run stops or keeps such a layer; either way it is not the planner's to size.
+            state.done += int(options.bits.size() * ranksPerLayer);
+            continue;
+        }
+        LayerCurve curve{p.layer, p.plan, W.cast<double>().squaredNorm(), {}};
+        for (int bits : options.bits)
+            for (std::size_t r = 0; r < ranksPerLayer; ++r) {
+                PlannedLayer setting = p;
+                setting.plan.bits = bits;
+                setting.plan.rank = options.ranks.empty() ? p.plan.rank : options.ranks[r];
+                setting.plan.steps = options.measureSteps.value_or(p.plan.steps);
+                LoftqSettings s = loftqSettingsFor(plan, setting, options.threads);
+                s.svd.method = SvdMethod::Fast;
+                const auto result = runLoftq(W, s, {}, cancel);
+                const double rel = result.steps[std::size_t(result.bestStep - 1)].relError;
+                curve.options.push_back({bits, setting.plan.rank,
+                                         estimateLayerSize(p.layer, setting.plan, plan.adapterDtype).total(),
+                                         rel * rel * curve.squaredNorm});
+                ++state.done;
+                state.layer = p.layer.tensorName;
+                if (progress)
+                    progress(state);
+            }
+        curves.push_back(std::move(curve));
+    }
+    return curves;
+}
+
+} // namespace loftq

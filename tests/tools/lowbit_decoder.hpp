@@ -1,0 +1,32 @@
+#pragma once
+// Runs the independent numpy decoder of the low-bit exports (tests/tools/decode_lowbit.py).
+#include "test_paths.hpp"
+
+#include <QProcess>
+#include <QStringList>
+#include <nlohmann/json.hpp>
+
+namespace loftq::test {
+
+struct DecoderResult {
+    int exitCode = -1;
+    QString output;
+};
+
+inline DecoderResult decodeLowBit(const QStringList& args)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(systemPython(), QStringList{QString::fromStdString(sourceDir() + "/tests/tools/decode_lowbit.py")} + args);
+    p.waitForFinished(600'000);
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAll())};
+}
+
+// The decoder's summary: its last line.
+inline nlohmann::json lastJsonLine(const QString& output)
+{
+    const auto lines = output.trimmed().split('\n');
+    return nlohmann::json::parse(lines.last().toStdString());
+}
+
+} // namespace loftq::test
