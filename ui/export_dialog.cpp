@@ -20,16 +20,23 @@
 namespace loftq::ui {
 namespace {
 
-struct FormatChoice {
-    ExportFormat format;
-    const char* label;
-};
-// One entry per engine export format; new formats get a line here.
-const FormatChoice kFormats[] = {
-    {ExportFormat::HfPeft, QT_TRANSLATE_NOOP("ExportDialog",
-                                             "Hugging Face + PEFT: the model folder with Q as its weights, "
-                                             "the LoftQ adapter in loftq_init/")},
-};
+// What each of the engine's formats (allExportFormats) is, in the words of the dialog.
+QString formatLabel(ExportFormat format)
+{
+    const QString name = QString::fromUtf8(exportFormatName(format).data(), qsizetype(exportFormatName(format).size()));
+    switch (format) {
+    case ExportFormat::HfPeft:
+        return ExportDialog::tr("%1: Hugging Face + PEFT, the model folder with Q as its weights (source dtype), "
+                                "the LoftQ adapter in loftq_init/").arg(name);
+    case ExportFormat::BnbNf4:
+        return ExportDialog::tr("%1: bitsandbytes NF4, weights pre-quantized for 4-bit loading, adapter in "
+                                "loftq_init/ (every quantized layer must be nf, 4 bits, block 64)").arg(name);
+    case ExportFormat::Packed:
+        return ExportDialog::tr("%1: one model.loftq with bit-packed codes and scales, the size the estimate shows")
+            .arg(name);
+    }
+    return name;
+}
 
 } // namespace
 
@@ -53,10 +60,10 @@ ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, Wo
     dirRow->addWidget(browse);
 
     auto* formatsBox = new QVBoxLayout;
-    for (const auto& f : kFormats) {
-        auto* box = new QCheckBox(tr(f.label), this);
-        box->setChecked(true);
-        box->setProperty("format", int(f.format));
+    for (const auto format : allExportFormats()) {
+        auto* box = new QCheckBox(formatLabel(format), this);
+        box->setChecked(format == ExportFormat::HfPeft);
+        box->setProperty("format", int(format));
         formats_ << box;
         formatsBox->addWidget(box);
     }
@@ -64,7 +71,8 @@ ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, Wo
     bar_->setValue(0);
     status_->setWordWrap(true);
     status_->setText(tr("LoftQ runs again on every layer with the current plan; loftq_report.json and loftq_plan.json "
-                        "are written beside the export. If the export fails or is cancelled, nothing is left behind."));
+                        "are written beside the export (with several formats, each goes into a subfolder named "
+                        "after it). If the export fails or is cancelled, nothing is left behind."));
     openFolder_->setEnabled(false);
     buttons_->addButton(export_, QDialogButtonBox::ActionRole);
     buttons_->addButton(openFolder_, QDialogButtonBox::ActionRole);

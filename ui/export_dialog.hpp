@@ -1,5 +1,5 @@
 #pragma once
-// Export: choose a folder and formats, run LoftQ with the current plan through the shared run
+// Export: choose a folder and formats (every format the engine has), run LoftQ with the current plan through the shared run
 // controller (so the charts follow it too), show progress, and offer "Open folder" at the end.
 // The engine writes loftq_report.json and loftq_plan.json beside the export, and nothing at all
 // if the run fails or is cancelled.

@@ -14,6 +14,7 @@
 #include "workbench_settings.hpp"
 #include "workspace.hpp"
 
+#include <QCheckBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QMessageBox>
@@ -208,6 +209,18 @@ private slots:
             QVERIFY2(QFileInfo(QDir(out).filePath(file)).size() > 0, file);
         // The export's progress reached the table too.
         QCOMPARE(window->layerModel().index(0, LayerTableModel::Status).data().toString(), QString("done"));
+    }
+
+    void exportDialogOffersEveryEngineFormat()
+    {
+        QVERIFY(openAndWait(test::fixturePath("llama")));
+        ExportDialog* dialog = window->showExportDialog();
+        QVERIFY(dialog);
+        int formats = 0;
+        for (auto* box : dialog->findChildren<QCheckBox*>())
+            formats += box->property("format").isValid();
+        QCOMPARE(formats, int(allExportFormats().size()));
+        dialog->close();
     }
 
     void plansSaveAndLoadAsCliJson()
