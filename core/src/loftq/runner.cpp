@@ -4,6 +4,7 @@
 #include "../export/export_set.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/output_folder.hpp"
+#include "loftq/page_release.hpp"
 #include "loftq/parallel_gemm.hpp"
 
 #include <algorithm>
@@ -31,6 +32,13 @@ std::uint64_t layerSeed(std::uint64_t seed, const std::string& name)
 }
 
 // W as LoftQ sees it: out x in (Conv1D weights are stored transposed).
+// Drops a tensor's mapped pages when its loop iteration ends, however it ends, so resident memory
+// holds the tensors in flight rather than everything read so far.
+struct MappedPagesRelease {
+    std::span<const std::byte> bytes;
+    ~MappedPagesRelease() { releaseMappedPages(bytes); }
+};
+
 MatrixRM readWeight(const Checkpoint& cp, const CheckpointTensor& t, bool conv1d)
 {
     MatrixRM m = cp.readMatrix(t);
@@ -172,6 +180,7 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
 
     for (std::size_t ti = 0; ti < cp.tensors().size(); ++ti) {
         const auto& tensor = cp.tensors()[ti];
+        const MappedPagesRelease release{cp.rawBytes(tensor)};
         const auto it = plannedIndex.find(tensor.info.name);
         if (it == plannedIndex.end()) {
             if (exports)
