@@ -1,4 +1,4 @@
-// Mirrors the per-layer setup of runner.cpp (see layer_job.hpp for why it is shared).
+// The per-layer LoftQ setup shared by the runner and one-layer reruns (see layer_job.hpp).
 #include "loftq/layer_job.hpp"
 #include "loftq/errors.hpp"
 

@@ -3,6 +3,7 @@
 #include "loftq/runner.hpp"
 #include "../export/export_set.hpp"
 #include "loftq/errors.hpp"
+#include "loftq/layer_job.hpp"
 #include "loftq/output_folder.hpp"
 #include "loftq/page_release.hpp"
 #include "loftq/parallel_gemm.hpp"
@@ -21,31 +22,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Seeds depend on the tensor's name, not its position, so a layer's result does not change
-// when other layers are added to or removed from the plan.
-std::uint64_t layerSeed(std::uint64_t seed, const std::string& name)
-{
-    std::uint64_t h = 1469598103934665603ull ^ seed;
-    for (unsigned char c : name)
-        h = (h ^ c) * 1099511628211ull;
-    return h;
-}
-
-// W as LoftQ sees it: out x in (Conv1D weights are stored transposed).
 // Drops a tensor's mapped pages when its loop iteration ends, however it ends, so resident memory
 // holds the tensors in flight rather than everything read so far.
 struct MappedPagesRelease {
     std::span<const std::byte> bytes;
     ~MappedPagesRelease() { releaseMappedPages(bytes); }
 };
-
-MatrixRM readWeight(const Checkpoint& cp, const CheckpointTensor& t, bool conv1d)
-{
-    MatrixRM m = cp.readMatrix(t);
-    if (conv1d)
-        return m.transpose();
-    return m;
-}
 
 bool allFinite(const MatrixRM& m) { return m.allFinite(); }
 
@@ -171,9 +153,8 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
     auto readAhead = [&](std::size_t i) {
         if (i >= cp.tensors().size())
             return std::future<MatrixRM>();
-        const auto& t = cp.tensors()[i];
-        const bool conv1d = planned[plannedIndex[t.info.name]].layer.conv1d;
-        return std::async(std::launch::async, [&cp, &t, conv1d] { return readWeight(cp, t, conv1d); });
+        const auto& layer = planned[plannedIndex[cp.tensors()[i].info.name]].layer;
+        return std::async(std::launch::async, [&cp, &layer] { return readLayerWeight(cp, layer); });
     };
     std::size_t prefetchedIndex = nextTarget(0);
     std::future<MatrixRM> prefetched = readAhead(prefetchedIndex);
@@ -228,14 +209,8 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
         }
 
         clock.emit({.kind = ProgressEvent::Kind::LayerStarted, .layerIndex = li, .layer = tensor.info.name}, workDone);
-        LoftqSettings settings;
+        LoftqSettings settings = loftqSettingsFor(plan, pl, threads);
         settings.quantizer = spec;
-        settings.rank = pl.plan.rank;
-        settings.steps = pl.plan.steps;
-        settings.svd.method = plan.svd;
-        settings.svd.seed = layerSeed(plan.seed, tensor.info.name);
-        settings.svd.threads = threads;
-        settings.exportDtype = tensor.info.dtype;
         const auto started = Clock::now();
         const double stepWork = double(pl.layer.elements());
         int stepsDone = 0;
