@@ -9,7 +9,6 @@
 #include "loftq_process.hpp"
 #include "test_paths.hpp"
 
-#include <QElapsedTimer>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -256,23 +255,16 @@ private slots:
             const std::string out = tmp.path().toStdString() + "/nested/out";
             if (existing)
                 fs::create_directories(out);
-            QProcess p;
-            p.start(test::loftqBinary(), {"quantize", q(src), "-o", q(out), "--svd", "exact", "--iters", "5"});
-            QVERIFY(p.waitForStarted());
-            QByteArray err;
-            QElapsedTimer clock;
-            clock.start();
-            while (!err.contains("[2/") && clock.elapsed() < 120000 && p.state() == QProcess::Running) {
-                p.waitForReadyRead(100);
-                err += p.readAllStandardError();
-            }
-            QVERIFY2(p.state() == QProcess::Running, "the run ended before it could be interrupted");
-            QVERIFY(::kill(pid_t(p.processId()), SIGINT) == 0);
-            QVERIFY(p.waitForFinished(120000));
-            err += p.readAllStandardError();
-            QCOMPARE(p.exitStatus(), QProcess::NormalExit);
-            QCOMPARE(p.exitCode(), 130);
-            QVERIFY2(test::nonEmptyLines(err).last().contains("cancelled"), err.constData());
+            test::ChildProcess p;
+            QVERIFY(p.start(test::loftqBinary().toStdString(), {"quantize", q(src), "-o", q(out), "--svd", "exact", "--iters", "5"}));
+            // Interrupt once two layers are done, in the middle of the run.
+            QVERIFY2(p.readUntil([&] { return p.err().contains("[2/"); }, 120000), p.err().constData());
+            QVERIFY(::kill(p.pid(), SIGINT) == 0);
+            const auto r = p.finish(120000);
+            QVERIFY2(!r.crashed && !r.timedOut, r.err.constData());
+            QVERIFY2(r.exitCode == 130, qPrintable(describe(r)));
+            const auto lines = test::nonEmptyLines(r.err);
+            QVERIFY2(!lines.isEmpty() && lines.last().contains("cancelled"), r.err.constData());
             const auto left = test::treeEntries(tmp.path().toStdString());
             if (existing)
                 QCOMPARE(left, (std::vector<std::string>{"nested", "nested/out"}));

@@ -3,12 +3,17 @@
 #include "test_paths.hpp"
 
 #include <QCryptographicHash>
-#include <QDirIterator>
+#include <QElapsedTimer>
 #include <QFile>
-#include <QProcess>
 #include <QStringList>
 #include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <cstdint>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -26,25 +31,135 @@ struct CliResult {
 
 inline QString loftqBinary() { return QString::fromStdString(binDir() + "/loftq"); }
 
+// A child process with its stdout and stderr captured. fork + exec rather than QProcess: Qt's
+// clone()-based start trips a CHECK in clang's TSan runtime, and these tests run under TSan.
+class ChildProcess {
+public:
+    ChildProcess() = default;
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+    ~ChildProcess()
+    {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+        closeFd(out_);
+        closeFd(err_);
+    }
+
+    bool start(const std::string& program, const QStringList& args)
+    {
+        std::vector<std::string> storage{program};
+        for (const auto& a : args)
+            storage.push_back(a.toStdString());
+        std::vector<char*> argv;
+        for (auto& a : storage)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        int outPipe[2], errPipe[2];
+        if (::pipe2(outPipe, O_CLOEXEC) != 0)
+            return false;
+        if (::pipe2(errPipe, O_CLOEXEC) != 0) {
+            ::close(outPipe[0]);
+            ::close(outPipe[1]);
+            return false;
+        }
+        const int devNull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        pid_ = ::fork();
+        if (pid_ == 0) { // only async-signal-safe calls until exec
+            ::dup2(devNull, 0);
+            ::dup2(outPipe[1], 1);
+            ::dup2(errPipe[1], 2);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        ::close(devNull);
+        ::close(outPipe[1]);
+        ::close(errPipe[1]);
+        out_ = outPipe[0];
+        err_ = errPipe[0];
+        return pid_ > 0;
+    }
+
+    pid_t pid() const { return pid_; }
+    const QByteArray& err() const { return result_.err; }
+
+    // Reads output until `done()` holds, the output ends, or timeoutMs passes; true if done() held.
+    template <typename Done>
+    bool readUntil(Done done, int timeoutMs)
+    {
+        QElapsedTimer clock;
+        clock.start();
+        while (!done()) {
+            const qint64 left = timeoutMs - clock.elapsed();
+            if (left <= 0 || (out_ < 0 && err_ < 0))
+                return done();
+            pollOnce(int(std::min<qint64>(left, 100)));
+        }
+        return true;
+    }
+
+    // Reads everything until the child exits (killed after timeoutMs) and returns what it did.
+    CliResult finish(int timeoutMs)
+    {
+        if (!readUntil([&] { return out_ < 0 && err_ < 0; }, timeoutMs)) {
+            result_.timedOut = true;
+            ::kill(pid_, SIGKILL);
+            readUntil([&] { return out_ < 0 && err_ < 0; }, 5000);
+        }
+        int status = 0;
+        if (pid_ > 0 && ::waitpid(pid_, &status, 0) == pid_) {
+            pid_ = -1;
+            if (WIFEXITED(status))
+                result_.exitCode = WEXITSTATUS(status);
+            else if (WIFSIGNALED(status))
+                result_.crashed = true;
+        }
+        return result_;
+    }
+
+private:
+    static void closeFd(int& fd)
+    {
+        if (fd >= 0)
+            ::close(fd);
+        fd = -1;
+    }
+
+    void pollOnce(int timeoutMs)
+    {
+        pollfd fds[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
+        if (::poll(fds, 2, timeoutMs) <= 0)
+            return;
+        char buffer[65536];
+        for (int i = 0; i < 2; ++i) {
+            int& fd = i == 0 ? out_ : err_;
+            if (fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            const ssize_t n = ::read(fd, buffer, sizeof buffer);
+            if (n > 0)
+                (i == 0 ? result_.out : result_.err).append(buffer, qsizetype(n));
+            else if (n == 0 || errno != EINTR)
+                closeFd(fd);
+        }
+    }
+
+    pid_t pid_ = -1;
+    int out_ = -1;
+    int err_ = -1;
+    CliResult result_;
+};
+
 inline CliResult runLoftq(const QStringList& args, int timeoutMs = 120000)
 {
-    QProcess p;
-    p.start(loftqBinary(), args);
-    CliResult r;
-    if (!p.waitForStarted(10000)) {
+    ChildProcess p;
+    if (!p.start(loftqBinary().toStdString(), args)) {
+        CliResult r;
         r.err = "could not start " + loftqBinary().toUtf8();
         return r;
     }
-    if (!p.waitForFinished(timeoutMs)) {
-        r.timedOut = true;
-        p.kill();
-        p.waitForFinished(5000);
-    }
-    r.crashed = p.exitStatus() == QProcess::CrashExit;
-    r.exitCode = p.exitCode();
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return p.finish(timeoutMs);
 }
 
 inline QStringList nonEmptyLines(const QByteArray& text)

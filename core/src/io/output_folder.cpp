@@ -100,9 +100,15 @@ bool prepareOutputFolder(const Checkpoint& source, const std::string& outputDir,
             throwBadInput(outputDir, "output folder is not empty (use --force to replace a previous export there)");
         return false;
     }
+    // The outermost folder that will be created; stop at anything we cannot tell is missing.
     fs::path top = out;
-    while (top.has_parent_path() && top.parent_path() != top && !fs::exists(top.parent_path(), ec))
+    while (top.has_parent_path() && top.parent_path() != top) {
+        std::error_code e;
+        const bool exists = fs::exists(top.parent_path(), e);
+        if (exists || e)
+            break;
         top = top.parent_path();
+    }
     fs::create_directories(out, ec);
     if (ec) {
         OutputFolderRollback undo; // remove the parents that were created before the failure
