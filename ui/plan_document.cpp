@@ -1,6 +1,7 @@
 #include "plan_document.hpp"
 #include "loftq/errors.hpp"
 #include "patch_merge.hpp"
+#include "plan_preset.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -86,8 +87,16 @@ void PlanDocument::setPlan(const Plan& plan)
 
 bool PlanDocument::patchLayers(const std::vector<std::string>& tensorNames, const LayerPatch& patch)
 {
-    Plan candidate = plan_;
+    std::map<std::string, LayerPatch> patches;
     for (const auto& name : tensorNames)
+        patches[name] = patch;
+    return patchEachLayer(patches);
+}
+
+bool PlanDocument::patchEachLayer(const std::map<std::string, LayerPatch>& patches)
+{
+    Plan candidate = plan_;
+    for (const auto& [name, patch] : patches)
         mergePatch(candidate.layers[name], patch);
     if (!isValid(candidate))
         return false;
@@ -98,20 +107,7 @@ bool PlanDocument::patchLayers(const std::vector<std::string>& tensorNames, cons
 
 void PlanDocument::applyPreset(const std::string& preset)
 {
-    Plan candidate = plan_;
-    auto dropBits = [](LayerPatch& p) {
-        p.bits.reset();
-        p.keep.reset();
-    };
-    for (auto& rule : candidate.rules)
-        dropBits(rule.patch);
-    std::erase_if(candidate.rules, [](const PlanRule& r) { return r.patch == LayerPatch{}; });
-    for (auto& [name, patch] : candidate.layers)
-        dropBits(patch);
-    std::erase_if(candidate.layers, [](const auto& entry) { return entry.second == LayerPatch{}; });
-    candidate.defaults.quantize = true;
-    loftq::applyPreset(candidate, preset);
-    plan_ = std::move(candidate);
+    plan_ = withPreset(plan_, preset);
     refresh();
 }
 

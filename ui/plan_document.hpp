@@ -8,6 +8,7 @@
 
 #include <QObject>
 #include <QString>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -36,6 +37,8 @@ public:
     // Merges `patch` into the per-layer overrides of `tensorNames`. Returns false (and changes
     // nothing) when the result would be an invalid plan, e.g. bits the quantizer lacks.
     bool patchLayers(const std::vector<std::string>& tensorNames, const LayerPatch& patch);
+    // Merges each layer's own patch (e.g. a budget plan's bits) as one edit, validated as a whole.
+    bool patchEachLayer(const std::map<std::string, LayerPatch>& patches);
     // A preset ("all:4", "mixed:K") replaces every bits choice, in rules and per-layer edits alike;
     // ranks, steps and quantizers set by hand stay.
     void applyPreset(const std::string& preset);
