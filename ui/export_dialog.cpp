@@ -1,4 +1,6 @@
 #include "export_dialog.hpp"
+#include "display_text.hpp"
+#include "loftq/errors.hpp"
 #include "plan_document.hpp"
 #include "run_controller.hpp"
 #include "workbench_settings.hpp"
@@ -9,6 +11,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -20,10 +23,15 @@
 namespace loftq::ui {
 namespace {
 
+QString formatName(ExportFormat format)
+{
+    return QString::fromUtf8(exportFormatName(format).data(), qsizetype(exportFormatName(format).size()));
+}
+
 // What each of the engine's formats (allExportFormats) is, in the words of the dialog.
 QString formatLabel(ExportFormat format)
 {
-    const QString name = QString::fromUtf8(exportFormatName(format).data(), qsizetype(exportFormatName(format).size()));
+    const QString name = formatName(format);
     switch (format) {
     case ExportFormat::HfPeft:
         return ExportDialog::tr("%1: Hugging Face + PEFT, the model folder with Q as its weights (source dtype), "
@@ -38,12 +46,28 @@ QString formatLabel(ExportFormat format)
     return name;
 }
 
+// Why the plan does not suit the format (bnb-nf4 takes only nf 4-bit layers with block 64), or
+// nothing. The engine's writer answers, from the plan alone: begin() on a writer without a folder
+// creates no file.
+QString whyUnsuitable(const PlanDocument& document, ExportFormat format)
+{
+    std::vector<LayerDescriptor> targets;
+    for (const auto& l : document.layers())
+        targets.push_back(l.layer);
+    try {
+        makeExportWriter(format, std::string())->begin(*document.checkpoint(), document.plan(), targets);
+        return {};
+    } catch (const Error& e) {
+        return ExportDialog::tr("Not for this plan: %1").arg(QString::fromStdString(e.what()));
+    }
+}
+
 } // namespace
 
 ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, WorkbenchSettings& settings,
                            int threads, QWidget* parent)
     : QDialog(parent), document_(document), runs_(runs), settings_(settings), threads_(threads),
-      directory_(new QLineEdit(this)), replace_(new QCheckBox(tr("Replace a previous LoftQ export in this folder"), this)),
+      directory_(new QLineEdit(this)), total_(new QLabel(this)), replace_(new QCheckBox(tr("Replace a previous LoftQ export in this folder"), this)),
       bar_(new QProgressBar(this)), status_(new QLabel(this)), export_(new QPushButton(tr("Export"), this)),
       openFolder_(new QPushButton(tr("Open folder"), this)),
       buttons_(new QDialogButtonBox(QDialogButtonBox::Close, this))
@@ -59,14 +83,35 @@ ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, Wo
     dirRow->addWidget(directory_, 1);
     dirRow->addWidget(browse);
 
-    auto* formatsBox = new QVBoxLayout;
+    // Sizes before the run, from the plan alone: what each format will write (headers and configs aside).
+    const auto estimate = document_.sizeEstimate();
+    auto* formatsBox = new QGridLayout;
     for (const auto format : allExportFormats()) {
+        const int row = formatsBox->rowCount();
         auto* box = new QCheckBox(formatLabel(format), this);
         box->setChecked(format == ExportFormat::HfPeft);
         box->setProperty("format", int(format));
+        auto* size = new QLabel(tr("about %1").arg(humanBytes(estimatedExportBytes(format, estimate))), this);
+        size->setObjectName(QStringLiteral("size:") + formatName(format));
+        size->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        formatsBox->addWidget(box, row, 0);
+        formatsBox->addWidget(size, row, 1);
+        if (const QString unsuitable = whyUnsuitable(document_, format); !unsuitable.isEmpty()) {
+            box->setChecked(false);
+            box->setEnabled(false);
+            auto* reason = new QLabel(unsuitable, this);
+            reason->setObjectName(QStringLiteral("unsuitable:") + formatName(format));
+            reason->setWordWrap(true);
+            reason->setIndent(24);
+            reason->setStyleSheet(QStringLiteral("color: #b00020"));
+            formatsBox->addWidget(reason, row + 1, 0, 1, 2);
+        }
+        connect(box, &QCheckBox::toggled, this, &ExportDialog::showTotal);
         formats_ << box;
-        formatsBox->addWidget(box);
     }
+    formatsBox->addWidget(total_, formatsBox->rowCount(), 0, 1, 2);
+    formatsBox->setColumnStretch(0, 1);
+    showTotal();
     bar_->setRange(0, 1000);
     bar_->setValue(0);
     status_->setWordWrap(true);
@@ -118,6 +163,19 @@ ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, Wo
         bar_->setValue(0);
         status_->setText(tr("Export cancelled; nothing was written."));
     });
+}
+
+void ExportDialog::showTotal()
+{
+    const auto estimate = document_.sizeEstimate();
+    std::uint64_t total = 0;
+    int chosen = 0;
+    for (auto* box : formats_)
+        if (box->isChecked()) {
+            total += estimatedExportBytes(ExportFormat(box->property("format").toInt()), estimate);
+            ++chosen;
+        }
+    total_->setText(chosen > 1 ? tr("About %1 in all, the report and plan aside.").arg(humanBytes(total)) : QString());
 }
 
 QString ExportDialog::outputDirectory() const { return QDir::cleanPath(directory_->text().trimmed()); }

@@ -1,8 +1,9 @@
 #pragma once
-// Export: choose a folder and formats (every format the engine has), run LoftQ with the current plan through the shared run
-// controller (so the charts follow it too), show progress, and offer "Open folder" at the end.
-// The engine writes loftq_report.json and loftq_plan.json beside the export, and nothing at all
-// if the run fails or is cancelled.
+// Export: choose a folder and formats (every format the engine has, each with the size it will
+// write; one the plan does not suit is disabled with the reason), run LoftQ with the current plan
+// through the shared run controller (so the charts follow it too), show progress, and offer
+// "Open folder" at the end. The engine writes loftq_report.json and loftq_plan.json beside the
+// export, and nothing at all if the run fails or is cancelled.
 #include <QDialog>
 
 class QCheckBox;
@@ -37,6 +38,7 @@ protected:
 private:
     void chooseDirectory();
     void setExporting(bool exporting);
+    void showTotal();
 
     const PlanDocument& document_;
     RunController& runs_;
@@ -44,6 +46,7 @@ private:
     int threads_;
     QLineEdit* directory_;
     QList<QCheckBox*> formats_;
+    QLabel* total_;
     QCheckBox* replace_;
     QProgressBar* bar_;
     QLabel* status_;
