@@ -1,4 +1,5 @@
 #include "plan_panel.hpp"
+#include "budget_panel.hpp"
 #include "bulk_edit_bar.hpp"
 #include "layer_edit_delegate.hpp"
 #include "layer_table_model.hpp"
@@ -26,7 +27,7 @@ namespace loftq::ui {
 PlanPanel::PlanPanel(PlanDocument& document, LayerTableModel& model, QWidget* parent)
     : QWidget(parent), document_(document), model_(model), proxy_(new QSortFilterProxyModel(this)),
       table_(new QTableView(this)), filter_(new QLineEdit(this)), bulk_(new BulkEditBar(this)),
-      rules_(new RulesEditor(document, this))
+      rules_(new RulesEditor(document, this)), budget_(new BudgetPanel(document, this))
 {
     proxy_->setSourceModel(&model_);
     proxy_->setSortRole(LayerTableModel::SortRole);
@@ -57,6 +58,11 @@ PlanPanel::PlanPanel(PlanDocument& document, LayerTableModel& model, QWidget* pa
     rulesLayout->setContentsMargins(6, 4, 6, 4);
     rulesLayout->addWidget(rules_);
     rulesBox_->setVisible(false);
+    budgetBox_ = new QGroupBox(tr("Plan for a budget"), this);
+    auto* budgetLayout = new QVBoxLayout(budgetBox_);
+    budgetLayout->setContentsMargins(6, 4, 6, 4);
+    budgetLayout->addWidget(budget_);
+    budgetBox_->setVisible(false);
 
     auto* bottom = new QHBoxLayout;
     bottom->addWidget(bulk_);
@@ -68,6 +74,7 @@ PlanPanel::PlanPanel(PlanDocument& document, LayerTableModel& model, QWidget* pa
     layout->addWidget(makeToolRow());
     layout->addWidget(table_, 1);
     layout->addWidget(rulesBox_);
+    layout->addWidget(budgetBox_);
     layout->addLayout(bottom);
 
     connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &PlanPanel::selectionUpdated);
@@ -109,10 +116,11 @@ QWidget* PlanPanel::makeToolRow()
     menu->addActions(presetActions_);
     presets->setMenu(menu);
 
-    rulesButton_ = new QToolButton(this);
-    rulesButton_->setCheckable(true);
-    rulesButton_->setToolTip(tr("Show the rules: settings for every layer whose name matches a pattern"));
-    connect(rulesButton_, &QToolButton::toggled, rulesBox_, &QWidget::setVisible);
+    rulesButton_ = makeToggle(QString(), tr("Show the rules: settings for every layer whose name matches a pattern"),
+                              rulesBox_);
+    budgetButton_ = makeToggle(tr("Budget"),
+                               tr("Show the budget control: the bits per layer that fit a size with the least error"),
+                               budgetBox_);
     auto showRuleCount = [this] { rulesButton_->setText(tr("Rules (%1)").arg(document_.plan().rules.size())); };
     connect(&document_, &PlanDocument::planChanged, this, showRuleCount);
     connect(&document_, &PlanDocument::layersReset, this, showRuleCount);
@@ -124,7 +132,18 @@ QWidget* PlanPanel::makeToolRow()
     layout->addWidget(filter_, 1);
     layout->addWidget(presets);
     layout->addWidget(rulesButton_);
+    layout->addWidget(budgetButton_);
     return row;
+}
+
+QToolButton* PlanPanel::makeToggle(const QString& text, const QString& tip, QWidget* shown)
+{
+    auto* button = new QToolButton(this);
+    button->setText(text);
+    button->setCheckable(true);
+    button->setToolTip(tip);
+    connect(button, &QToolButton::toggled, shown, &QWidget::setVisible);
+    return button;
 }
 
 void PlanPanel::applyFilter(const QString& text)
@@ -149,6 +168,10 @@ void PlanPanel::applyMixedPreset()
 }
 
 void PlanPanel::setRulesVisible(bool visible) { rulesButton_->setChecked(visible); }
+
+void PlanPanel::setBudgetVisible(bool visible) { budgetButton_->setChecked(visible); }
+
+void PlanPanel::setThreads(int threads) { budget_->setThreads(threads); }
 
 std::set<std::string> PlanPanel::selectedTensorNames() const
 {

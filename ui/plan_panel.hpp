@@ -1,6 +1,6 @@
 #pragma once
-// The top of the workspace: filter and presets, the layer table, rules by name pattern (shown on
-// demand), bulk edit of the selected layers, and the size estimate.
+// The top of the workspace: filter and presets, the layer table, rules by name pattern and the
+// budget control (each shown on demand), bulk edit of the selected layers, and the size estimate.
 #include <QList>
 #include <QWidget>
 #include <set>
@@ -15,6 +15,7 @@ class QTableView;
 
 namespace loftq::ui {
 
+class BudgetPanel;
 class BulkEditBar;
 class LayerTableModel;
 class PlanDocument;
@@ -29,6 +30,9 @@ public:
     QList<QAction*> presetActions() const { return presetActions_; }
     QLineEdit* filter() const { return filter_; }
     void setRulesVisible(bool visible);
+    void setBudgetVisible(bool visible);
+    BudgetPanel* budgetPanel() const { return budget_; }
+    void setThreads(int threads);
     std::set<std::string> selectedTensorNames() const;
     // Selects the rows of these layers (e.g. to show a state), the first one current.
     void selectLayers(const std::set<std::string>& tensorNames);
@@ -39,6 +43,7 @@ signals:
 
 private:
     QWidget* makeToolRow();
+    QToolButton* makeToggle(const QString& text, const QString& tip, QWidget* shown);
     void applyFilter(const QString& text);
     void applyMixedPreset();
     void selectionUpdated();
@@ -50,8 +55,11 @@ private:
     QLineEdit* filter_;
     BulkEditBar* bulk_;
     RulesEditor* rules_;
+    BudgetPanel* budget_;
     QGroupBox* rulesBox_ = nullptr;
+    QGroupBox* budgetBox_ = nullptr;
     QToolButton* rulesButton_ = nullptr;
+    QToolButton* budgetButton_ = nullptr;
     QList<QAction*> presetActions_;
 };
 

@@ -55,6 +55,12 @@ Workspace::Workspace(PlanDocument& document, LayerTableModel& model, const RunRe
     });
 }
 
+void Workspace::setThreads(int threads)
+{
+    threads_ = threads;
+    planPanel_->setThreads(threads);
+}
+
 ChartWidget* Workspace::currentChart() const { return qobject_cast<ChartWidget*>(tabs_->currentWidget()); }
 
 void Workspace::updateSpectrum()

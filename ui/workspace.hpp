@@ -37,7 +37,8 @@ public:
     LayerErrorChart* layerChart() const { return layerChart_; }
     SpectrumChart* spectrumChart() const { return spectrumChart_; }
     SpectrumController* spectrumController() const { return spectra_; }
-    void setThreads(int threads) { threads_ = threads; }
+    // Worker threads for spectra and budget measurements.
+    void setThreads(int threads);
 
 private:
     // Asks for the current layer's spectrum when the spectrum tab is showing and it is not there yet.

@@ -1,0 +1,45 @@
+#pragma once
+// Curves measured for the budget control and what they were measured from, so that the control can
+// tell when an edit of the plan or a new checkpoint makes them stale, and whether the settings
+// allowed now were all measured (then a new budget or fewer choices need no new measurement).
+#include "loftq/budget.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace loftq::ui {
+
+class PlanDocument;
+
+// What measureLayerCurves reads besides the weights. Not the steps: a measurement runs one LoftQ
+// step whatever the plan says (BudgetOptions::measureSteps), and not the bits, which it varies.
+struct CurveInputs {
+    struct Layer {
+        std::string tensorName;
+        bool quantize = true;
+        QuantMethod method = QuantMethod::NormalFloat;
+        int blockSize = 0;
+        int rank = 0; // 0 when the ranks are chosen (measured at each of them)
+        bool operator==(const Layer&) const = default;
+    };
+    std::shared_ptr<const Checkpoint> checkpoint;
+    std::uint64_t seed = 0;
+    DType adapterDtype = DType::F32;
+    std::vector<Layer> layers;
+    bool operator==(const CurveInputs&) const = default;
+};
+CurveInputs curveInputs(const PlanDocument& document, const BudgetOptions& options);
+
+struct MeasuredCurves {
+    std::shared_ptr<const std::vector<LayerCurve>> curves;
+    Plan plan;             // the base plan they were measured with
+    BudgetOptions options; // the settings measured
+    CurveInputs inputs;
+};
+
+// Whether every setting allowed now was measured: each of `bits`, and each of `ranks` (empty: the
+// planned ranks, which a measurement without rank choices used).
+bool covers(const BudgetOptions& measured, const std::vector<int>& bits, const std::vector<int>& ranks);
+
+} // namespace loftq::ui
