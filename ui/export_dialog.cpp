@@ -58,7 +58,9 @@ QString whyUnsuitable(const PlanDocument& document, ExportFormat format)
         makeExportWriter(format, std::string())->begin(*document.checkpoint(), document.plan(), targets);
         return {};
     } catch (const Error& e) {
-        return ExportDialog::tr("Not for this plan: %1").arg(QString::fromStdString(e.what()));
+        // Input errors read "WHERE: problem"; here WHERE is the CLI's option, which the dialog has no use for.
+        const QString message = QString::fromStdString(e.what());
+        return ExportDialog::tr("Not for this plan: %1").arg(message.section(QStringLiteral(": "), 1));
     }
 }
 
@@ -175,7 +177,8 @@ void ExportDialog::showTotal()
             total += estimatedExportBytes(ExportFormat(box->property("format").toInt()), estimate);
             ++chosen;
         }
-    total_->setText(chosen > 1 ? tr("About %1 in all, the report and plan aside.").arg(humanBytes(total)) : QString());
+    total_->setText(tr("About %1 in all, the report and plan aside.").arg(humanBytes(total)));
+    total_->setVisible(chosen > 1);
 }
 
 QString ExportDialog::outputDirectory() const { return QDir::cleanPath(directory_->text().trimmed()); }
