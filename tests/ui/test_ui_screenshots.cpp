@@ -1,7 +1,9 @@
 // Drives the window through its main states and checks each renders: the start page, a mixed
-// plan in the layer table, a finished run with its charts, the residual spectrum, a finished
-// export. With LOFTQ_SCREENSHOT_DIR set (scripts/screenshots.sh, under Xvfb) it writes them there
-// as the README's screenshots; otherwise into a temporary folder.
+// plan in the layer table, a finished run with its charts, the residual spectrum, the budget
+// control with its plan applied, a finished export. With LOFTQ_SCREENSHOT_DIR set
+// (scripts/screenshots.sh, under Xvfb) it writes them there as the README's screenshots; otherwise
+// into a temporary folder.
+#include "budget_panel.hpp"
 #include "chart_widget.hpp"
 #include "export_dialog.hpp"
 #include "layer_table_model.hpp"
@@ -18,6 +20,7 @@
 #include <QDir>
 #include <QImage>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSplitter>
 #include <QTabWidget>
@@ -138,6 +141,28 @@ private slots:
         waitForRedraw(workspace->spectrumChart());
         QVERIFY(workspace->spectrumChart()->spectrum().has_value());
         save("residual-spectrum.png");
+    }
+
+    void budgetControl()
+    {
+        auto* planPanel = window->workspace()->planPanel();
+        auto* budget = planPanel->budgetPanel();
+        planPanel->setBudgetVisible(true);
+        window->workspace()->splitter()->setSizes({560, 240});
+        budget->budgetEdit()->setText(QStringLiteral("3 bits"));
+        QSignalSpy solved(budget, &BudgetPanel::solutionChanged);
+        QTest::mouseClick(budget->measureButton(), Qt::LeftButton);
+        QVERIFY(solved.wait(400000)); // every layer at 2, 3, 4 and 8 bits, at background priority
+        QVERIFY(budget->solution() && budget->solution()->error.isEmpty());
+        QTest::mouseClick(budget->applyButton(), Qt::LeftButton);
+        std::set<std::string> firstBlock;
+        for (const auto& l : window->document().layers())
+            if (l.layer.place.block == 0)
+                firstBlock.insert(l.layer.tensorName);
+        planPanel->selectLayers(firstBlock);
+        window->workspace()->chartTabs()->setCurrentIndex(Workspace::LayersTab);
+        save("budget-plan.png");
+        planPanel->setBudgetVisible(false);
     }
 
     void exportDialogAtTheEnd()
