@@ -35,7 +35,8 @@ void measure(QPromise<MeasureOutcome>& promise, const MeasureRequest& r, const s
 BudgetMeasurer::BudgetMeasurer(QObject* parent) : QObject(parent)
 {
     connect(&watcher_, &QFutureWatcher<MeasureOutcome>::progressValueChanged, this, [this](int done) {
-        emit progress(done, watcher_.progressMaximum(), watcher_.progressText());
+        if (watcher_.progressMaximum() > 0) // the watcher also reports the empty range it starts with
+            emit progress(done, watcher_.progressMaximum(), watcher_.progressText());
     });
     connect(&watcher_, &QFutureWatcher<MeasureOutcome>::finished, this, &BudgetMeasurer::deliver);
 }
