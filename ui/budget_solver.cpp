@@ -9,7 +9,7 @@ BudgetSolver::BudgetSolver(QObject* parent) : QObject(parent)
     connect(&watcher_, &QFutureWatcher<BudgetSolution>::finished, this, &BudgetSolver::deliver);
 }
 
-// The DP polls no cancel flag; it takes well under a second even for 7B-parameter layouts.
+// The DP polls no cancel flag; its work is bounded by layers x options x 2^18 columns (kDefaultBudgetColumns).
 BudgetSolver::~BudgetSolver() { watcher_.waitForFinished(); }
 
 void BudgetSolver::solve(const BudgetRequest& request)
