@@ -1,7 +1,7 @@
 // LoftQ on one matrix, fast (randomized, warm-started) against exact SVD in the same run:
 // time ratio and best-step error ratio per size, and the fast path's GEMM share of this machine's
 // roofline. usage: bench_loftq_matrix [--sizes 1024x1024,2048x2048] [--rank 64] [--bits 2]
-//                  [--steps 5] [--threads 2] [--no-exact] [--gaussian]
+//                  [--steps 5] [--threads 2] [--no-exact] [--gaussian] [--tolerance T] [--oversample P]
 #include "bench_support.hpp"
 #include "loftq/loftq_matrix.hpp"
 #include "loftq/parallel_gemm.hpp"
@@ -65,6 +65,9 @@ int main(int argc, char** argv)
     std::vector<Size> sizes{{1024, 1024}, {2048, 2048}};
     int rank = 64, bits = 2, steps = 5, threads = 2;
     bool exact = true, gaussian = false;
+    const SvdOptions defaults;
+    double tolerance = defaults.tolerance;
+    int oversample = defaults.oversample;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
@@ -82,14 +85,18 @@ int main(int argc, char** argv)
             exact = false;
         else if (a == "--gaussian")
             gaussian = true;
+        else if (a == "--tolerance")
+            tolerance = std::stod(next());
+        else if (a == "--oversample")
+            oversample = std::stoi(next());
         else {
             std::fprintf(stderr, "unknown option %s\n", a.c_str());
             return 2;
         }
     }
     bench::printMachine();
-    std::printf("inputs: nf%d, rank %d, %d steps, %d threads, %s weights\n", bits, rank, steps, threads,
-                gaussian ? "Gaussian" : "Gaussian + decaying low-rank");
+    std::printf("inputs: nf%d, rank %d, %d steps, %d threads, %s weights, tolerance %g, oversample %d\n", bits, rank,
+                steps, threads, gaussian ? "Gaussian" : "Gaussian + decaying low-rank", tolerance, oversample);
     std::printf("%-11s %9s %9s %8s %11s %11s %9s %9s %7s %9s\n", "size", "fast_s", "exact_s", "speedup", "fast_err",
                 "exact_err", "err_ratio", "gemm_GF/s", "roof%", "products");
     for (const auto& s : sizes) {
@@ -99,6 +106,8 @@ int main(int argc, char** argv)
         settings.rank = rank;
         settings.steps = steps;
         settings.svd.threads = threads;
+        settings.svd.tolerance = tolerance;
+        settings.svd.oversample = oversample;
         auto start = std::chrono::steady_clock::now();
         const auto fast = runLoftq(W, settings);
         const double fastSeconds = bench::secondsSince(start);

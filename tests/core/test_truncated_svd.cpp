@@ -67,7 +67,7 @@ private slots:
         QVERIFY(approximationError(M, f) <= 1.015 * best);
         for (int k = 0; k < 4; ++k) {
             fast.seed = std::uint64_t(k + 1);
-            f = truncatedSvd(M, 16, fast, &f.V);
+            f = truncatedSvd(M, 16, fast, {&f.V});
         }
         QVERIFY(approximationError(M, f) <= 1.001 * best);
     }
@@ -80,7 +80,7 @@ private slots:
         const auto e = truncatedSvd(M, 8, exact);
         SvdOptions warm;
         warm.maxPowerIterations = 0; // the warm start alone
-        const auto f = truncatedSvd(M, 8, warm, &e.V);
+        const auto f = truncatedSvd(M, 8, warm, {&e.V});
         for (int i = 0; i < 8; ++i)
             QVERIFY(std::fabs(e.S[i] - f.S[i]) <= 1e-4f * e.S[0]);
     }

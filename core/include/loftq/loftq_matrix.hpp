@@ -33,6 +33,7 @@ struct LoftqResult {
     Eigen::MatrixXf A;          // r x in
     std::vector<LoftqStep> steps;
     double qloraRelError = 0;   // ||W - quant(W)|| / ||W||, quant(W) rounded to exportDtype
+    double squaredNorm = 0;     // ||W||_F^2
     int bestStep = 1;
     Eigen::VectorXf residualTopSingularValues; // the r values the adapter captures, best step
 };

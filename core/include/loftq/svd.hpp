@@ -33,9 +33,15 @@ struct TruncatedSvd {
     int products = 0;       // products with M or M^T the randomized path took (0 for exact)
 };
 
-// Top-r triplets of M. `warmStart` (n x r), when given, seeds the randomized range finder.
+// What a caller may already know about M, for the randomized path.
+struct SvdHints {
+    const Eigen::MatrixXf* warmStart = nullptr; // n x r: seeds the range finder (a previous step's V)
+    std::optional<double> squaredNorm;          // ||M||_F^2, saves a pass over M
+};
+
+// Top-r triplets of M.
 TruncatedSvd truncatedSvd(Eigen::Ref<const MatrixRM> M, int rank, const SvdOptions& options,
-                          const Eigen::MatrixXf* warmStart = nullptr);
+                          const SvdHints& hints = {});
 
 // All singular values of M, descending (for the residual-spectrum view).
 Eigen::VectorXf singularValues(Eigen::Ref<const MatrixRM> M);

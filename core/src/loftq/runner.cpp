@@ -6,7 +6,7 @@
 #include "loftq/layer_job.hpp"
 #include "loftq/output_folder.hpp"
 #include "loftq/page_release.hpp"
-#include "loftq/parallel_gemm.hpp"
+#include "loftq/row_chunks.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -31,6 +31,8 @@ struct MappedPagesRelease {
 
 bool allFinite(const MatrixRM& m) { return m.allFinite(); }
 
+constexpr Eigen::Index kMeasureChunkRows = 64;
+
 struct Measured {
     MatrixRM Q;
     Eigen::MatrixXf A, B;
@@ -42,8 +44,7 @@ Measured measureExported(const MatrixRM& W, const LoftqResult& r, DType qDtype, 
                          int threads)
 {
     Measured m;
-    m.Q = r.Q;
-    roundTripThrough(qDtype, m.Q.data(), std::size_t(m.Q.size()));
+    m.Q.resize(r.Q.rows(), r.Q.cols());
     const double rank = double(r.A.rows());
     // PEFT adds (alpha / r) * B A; storing sqrt(r / alpha) on each factor makes that B A exactly.
     const float factor = static_cast<float>(std::sqrt(rank / alpha));
@@ -51,14 +52,17 @@ Measured measureExported(const MatrixRM& W, const LoftqResult& r, DType qDtype, 
     m.B = r.B * factor;
     roundTripThrough(adapterDtype, m.A.data(), std::size_t(m.A.size()));
     roundTripThrough(adapterDtype, m.B.data(), std::size_t(m.B.size()));
-    MatrixRM BA;
-    lowRankProduct(m.B * static_cast<float>(alpha / rank), m.A, BA, threads);
-    double err = 0, norm = 0;
-    for (Eigen::Index i = 0; i < W.rows(); ++i) {
-        err += (W.row(i) - m.Q.row(i) - BA.row(i)).cast<double>().squaredNorm();
-        norm += W.row(i).cast<double>().squaredNorm();
-    }
-    m.relError = norm > 0 ? std::sqrt(err / norm) : 0.0;
+    // Q's rounding, the product B A and the sum, one pass over fixed row chunks in parallel.
+    const Eigen::MatrixXf scaledB = m.B * static_cast<float>(alpha / rank);
+    const double err = sumOverRowChunks(W.rows(), kMeasureChunkRows, threads, [&](Eigen::Index begin, Eigen::Index len) {
+        auto q = m.Q.middleRows(begin, len);
+        q = r.Q.middleRows(begin, len);
+        roundTripThrough(qDtype, q.data(), std::size_t(q.size()));
+        MatrixRM residual = W.middleRows(begin, len) - q;
+        residual.noalias() -= scaledB.middleRows(begin, len) * m.A;
+        return squaredNormByRows(residual);
+    });
+    m.relError = r.squaredNorm > 0 ? std::sqrt(err / r.squaredNorm) : 0.0;
     return m;
 }
 
