@@ -1,11 +1,16 @@
 // Blockwise quantization: per block a scale, then per element the nearest codebook entry, found by
 // counting the float32 midpoints below x / scale (a tie goes to the lower code). For 2, 3 and 4 bits
 // the midpoint count is unrolled at compile time, so the element loop vectorizes (no table scan, no
-// gather: the dequantized value is selected alongside the count). 8-bit tables use a binary search.
+// gather: the dequantized value is selected alongside the count); with AVX-512 the count is a
+// branchless binary search instead (below). 8-bit tables use a scalar binary search.
 #include "loftq/quantizer.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+#include <immintrin.h>
+#endif
 
 namespace loftq {
 namespace {
@@ -42,35 +47,85 @@ void nearestCodes(const Tables& t, const float* v, int len, std::uint8_t* codes,
     }
 }
 
-void nearestCodesBySearch(const Tables& t, const float* v, int len, std::uint8_t* codes, float* values)
-{
-    for (int j = 0; j < len; ++j) {
-        const int c = int(std::lower_bound(t.mids, t.mids + t.entries, v[j]) - t.mids);
-        codes[j] = static_cast<std::uint8_t>(c);
-        values[j] = t.table[c];
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+// 16 elements at a time, `bits` levels of a branchless binary search over the 2^bits - 1 sorted
+// midpoints: each level looks up its midpoint with one permute (a whole <= 4-bit table fits one
+// register), so the cost grows with bits rather than with the 2^bits - 1 comparisons of the count.
+// Same result as the count: the search finds how many midpoints lie strictly below v.
+template <int Entries>
+class VectorSearch {
+public:
+    explicit VectorSearch(const Tables& t)
+    {
+        alignas(64) float shifted[16], table[16];
+        // shifted[k] = mids[k - 1]: a candidate count k is accepted when v > mids[k - 1].
+        std::fill(shifted, shifted + 16, INFINITY);
+        std::copy(t.mids, t.mids + Entries, shifted + 1);
+        std::fill(table, table + 16, 0.0f);
+        std::copy(t.table, t.table + Entries + 1, table);
+        mids_ = _mm512_load_ps(shifted);
+        table_ = _mm512_load_ps(table);
     }
-}
 
-float absMax(const float* x, int n)
-{
-    float m = 0;
-    for (int i = 0; i < n; ++i)
-        m = std::max(m, std::fabs(x[i]));
-    return m;
-}
+    void operator()(const Tables& t, const float* v, int len, std::uint8_t* codes, float* values) const
+    {
+        int j = 0;
+        for (; j + 16 <= len; j += 16) {
+            const __m512 x = _mm512_loadu_ps(v + j);
+            __m512i count = _mm512_setzero_si512();
+            for (int step = (Entries + 1) / 2; step > 0; step /= 2) {
+                const __m512i candidate = _mm512_add_epi32(count, _mm512_set1_epi32(step));
+                const __m512 mid = _mm512_permutexvar_ps(candidate, mids_);
+                count = _mm512_mask_mov_epi32(count, _mm512_cmp_ps_mask(x, mid, _CMP_GT_OQ), candidate);
+            }
+            _mm512_storeu_ps(values + j, _mm512_permutexvar_ps(count, table_));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(codes + j), _mm512_cvtepi32_epi8(count));
+        }
+        if (j < len)
+            nearestCodes<Entries>(t, v + j, len - j, codes + j, values + j);
+    }
+
+private:
+    __m512 mids_, table_;
+};
+#else
+// Without AVX-512 the unrolled count is what the compiler vectorizes best.
+template <int Entries>
+class VectorSearch {
+public:
+    explicit VectorSearch(const Tables&) {}
+    void operator()(const Tables& t, const float* v, int len, std::uint8_t* codes, float* values) const
+    {
+        nearestCodes<Entries>(t, v, len, codes, values);
+    }
+};
+#endif
+
+// 8-bit tables: a binary search per element.
+class ScalarSearch {
+public:
+    explicit ScalarSearch(const Tables&) {}
+    void operator()(const Tables& t, const float* v, int len, std::uint8_t* codes, float* values) const
+    {
+        for (int j = 0; j < len; ++j) {
+            const int c = int(std::lower_bound(t.mids, t.mids + t.entries, v[j]) - t.mids);
+            codes[j] = static_cast<std::uint8_t>(c);
+            values[j] = t.table[c];
+        }
+    }
+};
 
 template <int Entries>
 void quantizeRange(const QuantizerSpec& spec, const QuantizerTraits& traits, const Tables& t, const float* x,
                    std::int64_t n, std::uint8_t* codes, float* scales, float* y)
 {
     const int bs = spec.blockSize;
-    const bool nf = spec.method == QuantMethod::NormalFloat;
+    const std::conditional_t<(Entries > 0), VectorSearch<Entries>, ScalarSearch> search(t);
     for (std::int64_t b = 0; b * bs < n; ++b) {
         const float* xb = x + b * bs;
         std::uint8_t* cb = codes + b * bs;
         float* yb = y ? y + b * bs : nullptr;
-        // absmax inline for nf (the hot path); other rules through the traits table.
-        const float scale = nf ? absMax(xb, bs) : traits.blockScale(xb, bs);
+        const float scale = traits.blockScale(xb, bs);
         if (!(scale > 0) || !std::isfinite(scale)) {
             scales[b] = 0;
             std::fill(cb, cb + bs, t.zeroCode);
@@ -89,10 +144,7 @@ void quantizeRange(const QuantizerSpec& spec, const QuantizerTraits& traits, con
             else
                 for (int j = 0; j < len; ++j)
                     v[j] = xb[start + j] * reciprocal;
-            if constexpr (Entries > 0)
-                nearestCodes<Entries>(t, v, len, cb + start, values);
-            else
-                nearestCodesBySearch(t, v, len, cb + start, values);
+            search(t, v, len, cb + start, values);
             if (yb)
                 for (int j = 0; j < len; ++j)
                     yb[start + j] = values[j] * scale;

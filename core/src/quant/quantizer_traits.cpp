@@ -10,12 +10,20 @@
 namespace loftq {
 namespace {
 
+// Largest |x|, NaN ignored as std::max does. Sixteen independent maxima so the loop vectorizes: a
+// single running maximum is a serial chain of dependent instructions, and max is exact, so the
+// order does not change the result.
 float absMaxScale(const float* x, int n)
 {
-    float m = 0;
-    for (int i = 0; i < n; ++i)
-        m = std::max(m, std::fabs(x[i]));
-    return m;
+    constexpr int kLanes = 16;
+    float lanes[kLanes] = {};
+    int i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+        for (int l = 0; l < kLanes; ++l)
+            lanes[l] = std::max(lanes[l], std::fabs(x[i + l]));
+    for (; i < n; ++i)
+        lanes[0] = std::max(lanes[0], std::fabs(x[i]));
+    return *std::max_element(lanes, lanes + kLanes);
 }
 
 // mean + 2.5 * unbiased std, as the reference's uniform quantizer does (docs/quantizers.md).
