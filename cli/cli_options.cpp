@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <set>
+#include <thread>
 
 namespace loftq::cli {
 namespace {
@@ -78,7 +79,8 @@ usage:
   loftq --help | --version
 
 SRC is a .safetensors file or a model folder (model.safetensors or model.safetensors.index.json).
-Defaults: 4 bits, rank 16, 5 steps, nf, block 64, fast SVD, alpha = rank, f32 adapters.
+Defaults: 4 bits, rank 16, 5 steps, nf, block 64, fast SVD, alpha = rank, f32 adapters, threads =
+the machine's hardware threads.
 Command-line settings override the plan file's defaults; --preset mixed:K gives blocks 0..K-1
 4 bits and the rest 2 bits; all:B gives every target B bits.
 --format (repeatable, default hf-peft): hf-peft = Q dequantized + loftq_init/ adapter; bnb-nf4 =
@@ -94,6 +96,9 @@ exit status: 0 done, 1 runtime failure, 2 bad usage or bad input, 130 cancelled
 CliOptions parseCommandLine(const std::vector<std::string>& args)
 {
     CliOptions o;
+    // Every hardware thread unless told otherwise: results do not depend on the count.
+    o.run.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+    o.budgetOptions.threads = o.run.threads;
     if (args.empty())
         usageError("no command given (try loftq --help)");
     o.command = args[0];

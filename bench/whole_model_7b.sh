@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Issue 3's whole-model benchmark: a synthetic checkpoint with LLaMA-2-7B's exact shapes (bf16, two
+# shards), quantized end to end by `loftq quantize` (read, LoftQ, export), against a baseline in the
+# same run: the same command with no targets, which only reads and writes the same bytes. Prints
+# the machine, wall time, peak resident memory and the ratio to the I/O-only baseline.
+#   usage: bench/whole_model_7b.sh [BUILD_DIR] [--layers N] [--workdir DIR] [loftq quantize options]
+#   default: build/, 32 blocks, /tmp/loftq-7b, --bits 2 --rank 16 --iters 5 (the issue's settings).
+#   Needs about 3 x 13.5 GB of free disk in the work folder at 32 blocks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=build
+if [ $# -gt 0 ] && [ -d "$1" ]; then build=$1; shift; fi
+layers=32
+work=/tmp/loftq-7b
+args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --layers) layers=$2; shift 2 ;;
+    --workdir) work=$2; shift 2 ;;
+    *) args+=("$1"); shift ;;
+    esac
+done
+[ ${#args[@]} -eq 0 ] && args=(--bits 2 --rank 16 --iters 5)
+
+loftq=$build/bin/loftq
+make=$build/bin/make_synthetic_checkpoint
+for exe in "$loftq" "$make"; do
+    [ -x "$exe" ] || { echo "whole_model_7b.sh: $exe is missing (build first: scripts/build.sh)" >&2; exit 2; }
+done
+
+src=$work/src-$layers
+mkdir -p "$work"
+if [ ! -f "$src/model.safetensors.index.json" ]; then
+    echo "writing the synthetic checkpoint ($layers blocks) to $src"
+    "$make" "$src" --layers "$layers"
+fi
+
+# Runs loftq quantize under GNU time; prints "seconds peak_kib".
+timed_quantize() {
+    local out=$1; shift
+    rm -rf "$out"
+    /usr/bin/time -f '%e %M' -o "$work/time.txt" "$loftq" quantize "$src" -o "$out" "$@" > "$work/log.txt"
+    rm -rf "$out"
+    cat "$work/time.txt"
+}
+
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) hardware threads," \
+     "$(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "inputs: $src ($(du -sh "$src" | cut -f1)), loftq quantize ${args[*]}"
+# Read the source once so both runs start from the same page-cache state.
+cat "$src"/*.safetensors > /dev/null
+read -r io_s io_kib < <(timed_quantize "$work/out-io" --target '^$')
+read -r run_s run_kib < <(timed_quantize "$work/out" "${args[@]}")
+tail -n 2 "$work/log.txt"
+printf '%-32s %10s %12s\n' "run" "wall_s" "peak_MB"
+printf '%-32s %10.1f %12.0f\n' "baseline: read + write only" "$io_s" "$((io_kib / 1024))"
+printf '%-32s %10.1f %12.0f\n' "loftq quantize ${args[*]}" "$run_s" "$((run_kib / 1024))"
+awk -v a="$run_s" -v b="$io_s" 'BEGIN { printf "ratio to the I/O-only baseline: %.2fx\n", a / b }'
