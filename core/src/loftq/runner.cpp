@@ -29,9 +29,21 @@ struct MappedPagesRelease {
     ~MappedPagesRelease() { releaseMappedPages(bytes); }
 };
 
-bool allFinite(const MatrixRM& m) { return m.allFinite(); }
-
 constexpr Eigen::Index kMeasureChunkRows = 64;
+
+// x * 0 is 0 for a finite x and NaN for NaN or Inf, so a row's sum of x * 0 is 0 exactly when the
+// row is finite. The sum vectorizes; Eigen's allFinite() walked this matrix element by element
+// and took 15% of a whole-model run.
+bool allFinite(const MatrixRM& m, int threads)
+{
+    const double sum = sumOverRowChunks(m.rows(), kMeasureChunkRows, threads, [&](Eigen::Index begin, Eigen::Index len) {
+        double rows = 0;
+        for (Eigen::Index r = begin; r < begin + len; ++r)
+            rows += double((m.row(r).array() * 0.0f).sum());
+        return rows;
+    });
+    return sum == 0;
+}
 
 struct Measured {
     MatrixRM Q;
@@ -200,7 +212,7 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
         prefetched = readAhead(prefetchedIndex);
 
         std::string problem = checkQuantizable(spec, pl.layer.elements());
-        if (problem.empty() && !allFinite(W))
+        if (problem.empty() && !allFinite(W, threads))
             problem = "contains NaN or Inf values";
         if (!problem.empty()) {
             const auto& file = cp.shards()[tensor.shard]->path();
