@@ -36,11 +36,11 @@ if [ ! -f "$src/model.safetensors.index.json" ]; then
     "$make" "$src" --layers "$layers"
 fi
 
-# Runs loftq quantize under GNU time; prints "seconds peak_kib".
+# Runs loftq quantize under GNU time; prints "seconds peak_kib cpu_percent".
 timed_quantize() {
     local out=$1; shift
     rm -rf "$out"
-    /usr/bin/time -f '%e %M' -o "$work/time.txt" "$loftq" quantize "$src" -o "$out" "$@" > "$work/log.txt"
+    /usr/bin/time -f '%e %M %P' -o "$work/time.txt" "$loftq" quantize "$src" -o "$out" "$@" > "$work/log.txt" 2>&1
     rm -rf "$out"
     cat "$work/time.txt"
 }
@@ -50,10 +50,10 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //
 echo "inputs: $src ($(du -sh "$src" | cut -f1)), loftq quantize ${args[*]}"
 # Read the source once so both runs start from the same page-cache state.
 cat "$src"/*.safetensors > /dev/null
-read -r io_s io_kib < <(timed_quantize "$work/out-io" --target '^$')
-read -r run_s run_kib < <(timed_quantize "$work/out" "${args[@]}")
-tail -n 2 "$work/log.txt"
-printf '%-32s %10s %12s\n' "run" "wall_s" "peak_MB"
-printf '%-32s %10.1f %12.0f\n' "baseline: read + write only" "$io_s" "$((io_kib / 1024))"
-printf '%-32s %10.1f %12.0f\n' "loftq quantize ${args[*]}" "$run_s" "$((run_kib / 1024))"
+read -r io_s io_kib io_cpu < <(timed_quantize "$work/out-io" --target '^$')
+read -r run_s run_kib run_cpu < <(timed_quantize "$work/out" "${args[@]}")
+grep -v '^\[' "$work/log.txt" | tail -n 2
+printf '%-48s %8s %8s %6s\n' "run" "wall_s" "peak_MB" "cpu"
+printf '%-48s %8.1f %8d %6s\n' "baseline: read + write only (--target '^\$')" "$io_s" "$((io_kib / 1024))" "$io_cpu"
+printf '%-48s %8.1f %8d %6s\n' "loftq quantize ${args[*]}" "$run_s" "$((run_kib / 1024))" "$run_cpu"
 awk -v a="$run_s" -v b="$io_s" 'BEGIN { printf "ratio to the I/O-only baseline: %.2fx\n", a / b }'

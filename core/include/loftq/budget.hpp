@@ -21,7 +21,8 @@ struct Budget {
     enum class Kind { AverageBits, Bytes };
     Kind kind = Kind::AverageBits;
     double value = 3; // code bits per target weight, or bytes
-    // "2.5bits", "3bit", "4b"; "900KB", "12.5MB", "2GB", "123456B" (decimal units: 1 MB = 10^6 bytes).
+    // "2.5bits", "3bit"; "900KB", "12.5MB", "2GB", "123456B" (B = bytes; decimal units: 1 MB = 10^6
+    // bytes; KiB, MiB, GiB are powers of 1024).
     static std::optional<Budget> parse(std::string_view text);
     std::string describe() const;
 };
