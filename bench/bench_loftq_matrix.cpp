@@ -32,14 +32,15 @@ std::vector<Size> parseSizes(const std::string& text)
     return out;
 }
 
-// Floating-point work the fast path did: each product with the residual (m n k multiply-adds)
-// and the low-rank update B A of the next step's fused pass (m n r), 2 flops each.
-double fastFlops(const Size& s, const LoftqResult& r, int rank, int k)
+// Floating-point work the fast path did: each product with the residual (m n k multiply-adds, k
+// the sketch's columns) and the low-rank update B A of the next step's fused pass (m n r), 2
+// flops each.
+double fastFlops(const Size& s, const LoftqResult& r, int rank)
 {
     const double mn = double(s.rows) * double(s.cols);
     double total = 0;
     for (const auto& step : r.steps)
-        total += 2 * mn * k * step.svdProducts + (step.step > 1 ? 2 * mn * rank : 0);
+        total += 2 * mn * step.sketchColumns * step.svdProducts + (step.step > 1 ? 2 * mn * rank : 0);
     return total;
 }
 
@@ -120,9 +121,9 @@ int main(int argc, char** argv)
             exactSeconds = bench::secondsSince(start);
             exactErr = ex.steps[ex.bestStep - 1].relError;
         }
-        const int k = std::min<int>(rank + settings.svd.oversample, int(std::min(s.rows, s.cols)));
-        const double roof = gemmRoofline(s, k, threads);
-        const double achieved = fastFlops(s, fast, rank, k) / fastSeconds / 1e9;
+        // The roofline at the sketch width the fast path used (the last step's).
+        const double roof = gemmRoofline(s, fast.steps.back().sketchColumns, threads);
+        const double achieved = fastFlops(s, fast, rank) / fastSeconds / 1e9;
         int products = 0;
         for (const auto& step : fast.steps)
             products += step.svdProducts;

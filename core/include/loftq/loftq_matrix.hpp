@@ -24,6 +24,7 @@ struct LoftqStep {
     double relError = 0;   // ||W - Q_t - B_t A_t|| / ||W||
     double seconds = 0;    // wall time of this step
     int svdProducts = 0;   // products with the residual the randomized SVD took (0 when exact)
+    int sketchColumns = 0; // columns of each of those products
 };
 
 struct LoftqResult {

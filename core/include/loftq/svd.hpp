@@ -31,6 +31,7 @@ struct TruncatedSvd {
     Eigen::VectorXf S;      // r, descending
     Eigen::MatrixXf V;      // n x r
     int products = 0;       // products with M or M^T the randomized path took (0 for exact)
+    int sketchColumns = 0;  // columns of each such product: rank + oversampling (0 for exact)
 };
 
 // What a caller may already know about M, for the randomized path.

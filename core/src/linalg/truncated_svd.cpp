@@ -101,6 +101,7 @@ TruncatedSvd randomizedSvd(Eigen::Ref<const MatrixRM> M, int rank, const SvdOpti
         energy = now;
         if (iteration >= o.maxPowerIterations || (iteration >= o.minPowerIterations && converged)) {
             svd.products = products;
+            svd.sketchColumns = int(k);
             return svd;
         }
         multiply(M, Qz, Y, o.threads);

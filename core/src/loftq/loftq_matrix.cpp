@@ -105,14 +105,10 @@ LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const
         SvdOptions svdOptions = s.svd;
         svdOptions.seed = s.svd.seed + std::uint64_t(t); // a fresh sketch each step, fixed by the seed
         // On large matrices the steps share one subspace iteration: each step's range finder starts
-        // from the previous step's singular vectors and takes a single power iteration (as PowerSGD
-        // does across optimizer steps). The residual changes little between steps, so the subspace
-        // keeps converging while Q moves. Measured on Gaussian matrices (nf2, 5 steps; docs/engine.md):
-        // 20 products instead of 34 (first step capped at 4) or 58 (converged every step), best-step
-        // error 0.9987 to 1.0014 of exact SVD's, the same spread as converging every step
-        // (1.0001 to 1.0005), because the alternating path, not the SVD, decides the last digits.
-        // Small matrices, whose error is more sensitive to the path (see truncated_svd.cpp) and
-        // cheap to iterate, converge every step.
+        // from the previous step's singular vectors and takes one power iteration (as PowerSGD does
+        // across optimizer steps): 20 products for 5 steps instead of 34, with the same spread of
+        // errors around exact SVD's (docs/engine.md). Small matrices, whose error is more
+        // sensitive to the path (see truncated_svd.cpp) and cheap to iterate, converge every step.
         if (s.steps > 1 && W.size() >= kLargeMatrixElements)
             svdOptions.maxPowerIterations = std::min(svdOptions.maxPowerIterations, kLargeMatrixPowerIterations);
         const auto svd = truncatedSvd(X, rank, svdOptions, {t > 1 ? &warm : nullptr, sums.residual});
@@ -124,7 +120,8 @@ LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const
         // forming B A (the exported error is measured on the full product by the runner).
         const double captured = svd.S.cast<double>().squaredNorm();
         const double err = std::sqrt(std::max(0.0, sums.residual - captured)) * invNorm;
-        LoftqStep step{t, err, std::chrono::duration<double>(Clock::now() - started).count(), svd.products};
+        LoftqStep step{t, err, std::chrono::duration<double>(Clock::now() - started).count(), svd.products,
+                       svd.sketchColumns};
         result.steps.push_back(step);
         // Strictly better only: ties keep the earlier step, so the result is never worse than step 1.
         if (err < best) {
