@@ -2,7 +2,10 @@
 // before anything is computed; its codes decoded by the independent numpy reader equal the
 // hf-peft export's Q of the same run (whose errors check_export.py recomputes from the report);
 // codes found with bitsandbytes' x * (1/absmax) arithmetic, on weights where it matters; the
-// files transformers reads.
+// files transformers reads; and, through tests/tools/bnb_load_check.py (a numpy re-implementation
+// of transformers 5.17's bnb 4-bit loading, QuantState.from_dict and bitsandbytes' CUDA
+// dequantize_4bit, written from their source), that loading the export yields the hf-peft Q bit for
+// bit and leaves no module half-converted.
 #include "export_checker.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/runner.hpp"
@@ -51,18 +54,23 @@ std::vector<float> weightsWhereTheArithmeticMatters()
     return w;
 }
 
-// A one-layer float32 Llama-named checkpoint folder holding `w` as an MLP weight.
-void writeCheckpoint(const std::string& folder, const std::vector<float>& w)
+// A one-layer Llama-named checkpoint folder holding `w` as an MLP weight (float32, or float64).
+void writeCheckpoint(const std::string& folder, const std::vector<float>& w, DType dtype = DType::F32)
 {
     fs::create_directories(folder);
     TensorInfo t;
     t.name = "model.layers.0.mlp.up_proj.weight";
-    t.dtype = DType::F32;
+    t.dtype = dtype;
     t.shape = {64, 64};
-    t.end = w.size() * sizeof(float);
+    t.end = w.size() * dtypeSize(dtype);
     std::ofstream f(folder + "/model.safetensors", std::ios::binary);
     f << serializeSafetensorsHeader({t}, {});
-    f.write(reinterpret_cast<const char*>(w.data()), std::streamsize(t.end));
+    if (dtype == DType::F64) {
+        const std::vector<double> wide(w.begin(), w.end());
+        f.write(reinterpret_cast<const char*>(wide.data()), std::streamsize(t.end));
+    } else {
+        f.write(reinterpret_cast<const char*>(w.data()), std::streamsize(t.end));
+    }
     std::ofstream(folder + "/config.json") << R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama"})";
 }
 
@@ -132,19 +140,23 @@ private slots:
         QTest::newRow("qwen2 with biases") << "qwen2" << "bfloat16";
         QTest::newRow("gpt2 Conv1D") << "gpt2" << "float32";
         QTest::newRow("t5") << "t5" << "float32";
+        QTest::newRow("pico-llama demo") << "demo" << "bfloat16";
     }
 
     void decodesToTheHfExportsQ()
     {
         QFETCH(QString, fixture);
         QFETCH(QString, dtype);
-        const auto source = test::fixture(fixture.toStdString());
+        const auto source = fixture == "demo" ? test::demoModel() : test::fixture(fixture.toStdString());
         QTemporaryDir dir;
         const std::string out = dir.filePath("out").toStdString();
         runJob(Checkpoint::open(source), nf4Plan(3), bothFormats(out));
         const auto r = test::decodeLowBit(
             {"bnb", QString::fromStdString(out + "/bnb-nf4"), QString::fromStdString(out + "/hf-peft")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.output.right(3000)));
+        // Loaded the way transformers 5.17 and bitsandbytes do (per their source), Q is the same.
+        const auto loaded = test::bnbLoadCheck(out + "/bnb-nf4", out + "/hf-peft");
+        QVERIFY2(loaded.exitCode == 0, qPrintable(loaded.output.right(3000)));
         // The hf-peft Q the codes decode to is the one the report's errors were measured on.
         const auto check = test::checkExport(source, out + "/hf-peft");
         QVERIFY2(check.exitCode == 0, qPrintable(check.output.right(3000)));
@@ -179,6 +191,52 @@ private slots:
                                           QString::fromStdString(source)});
         QVERIFY2(r.exitCode == 0, qPrintable(r.output.right(3000)));
         QCOMPARE(test::lastJsonLine(r.output).at("requantized_code_mismatches").get<int>(), 0);
+    }
+
+    void modulesTransformersKeepAsLinearAreWrittenAsQ()
+    {
+        // T5's _keep_in_fp32_modules = ["wo"]: transformers' bnb quantizer never makes "wo" a
+        // Linear4bit, so packed codes there would be loaded as a plain weight. They are written as Q
+        // in the source dtype (as hf-peft writes them) and listed in llm_int8_skip_modules.
+        QTemporaryDir dir;
+        const std::string out = dir.filePath("out").toStdString();
+        runJob(Checkpoint::open(test::fixture("t5")), nf4Plan(1), bothFormats(out));
+        const auto bnb = Checkpoint::open(out + "/bnb-nf4"), hf = Checkpoint::open(out + "/hf-peft");
+        const auto skip = test::readJson(out + "/bnb-nf4/config.json").at("quantization_config").at("llm_int8_skip_modules");
+        int wo = 0;
+        for (const auto& t : hf.tensors()) {
+            if (!t.info.name.ends_with(".DenseReluDense.wo.weight"))
+                continue;
+            ++wo;
+            const auto* written = bnb.find(t.info.name);
+            QVERIFY(written && !bnb.find(t.info.name + ".quant_state.bitsandbytes__nf4"));
+            QCOMPARE(written->info.dtype, t.info.dtype);
+            const auto a = bnb.rawBytes(*written), b = hf.rawBytes(t);
+            QVERIFY(a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin()));
+            const auto module = t.info.name.substr(0, t.info.name.size() - 7);
+            QVERIFY2(std::find(skip.begin(), skip.end(), module) != skip.end(), module.c_str());
+        }
+        QCOMPARE(wo, 4);
+        QVERIFY(bnb.find("encoder.block.0.layer.1.DenseReluDense.wi.weight.quant_state.bitsandbytes__nf4"));
+    }
+
+    void refusesFloat64Layers()
+    {
+        // bitsandbytes quantizes and dequantizes float32, float16 and bfloat16 only.
+        QTemporaryDir dir;
+        const std::string source = dir.filePath("source").toStdString(), out = dir.filePath("out").toStdString();
+        std::vector<float> w(64 * 64);
+        for (std::size_t i = 0; i < w.size(); ++i)
+            w[i] = float(i % 17) - 8.0f;
+        writeCheckpoint(source, w, DType::F64);
+        try {
+            runJob(Checkpoint::open(source), nf4Plan(1), bothFormats(out));
+            QFAIL("bnb-nf4 accepted a float64 layer");
+        } catch (const Error& e) {
+            QCOMPARE(e.kind(), ErrorKind::BadInput);
+            QVERIFY2(std::string(e.what()).find("float64") != std::string::npos, e.what());
+        }
+        QVERIFY(!fs::exists(out));
     }
 
     void keptLayersStayInTheSourceDtypeAndAreSkipped()

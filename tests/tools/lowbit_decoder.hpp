@@ -22,7 +22,19 @@ inline DecoderResult decodeLowBit(const QStringList& args)
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAll())};
 }
 
-// The decoder's summary: its last line.
+// The numpy re-implementation of how transformers 5.17 + bitsandbytes load a bnb-nf4 export
+// (tests/tools/bnb_load_check.py, written from their source): the Q it yields must be HF_EXPORT's.
+inline DecoderResult bnbLoadCheck(const std::string& bnbExport, const std::string& hfExport)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(systemPython(), {QString::fromStdString(sourceDir() + "/tests/tools/bnb_load_check.py"),
+                             QString::fromStdString(bnbExport), QString::fromStdString(hfExport)});
+    p.waitForFinished(600'000);
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAll())};
+}
+
+// The decoder's (or checker's) summary: its last line.
 inline nlohmann::json lastJsonLine(const QString& output)
 {
     const auto lines = output.trimmed().split('\n');

@@ -2,6 +2,9 @@
 // re-quantizing. Each quantized module's weight becomes its packed codes (first element in the HIGH
 // nibble), absmax, the NF4 table and the quant_state JSON; config.json gains quantization_config;
 // every other tensor keeps its source bytes; the adapter is the same loftq_init/ as hf-peft's.
+// A quantized module that transformers would not turn into a Linear4bit (its keep-in-fp32 modules,
+// or a name an llm_int8_skip_modules entry matches) is written as Q in the source dtype instead, as
+// hf-peft writes it, and is listed in llm_int8_skip_modules.
 #include "adapter_file.hpp"
 #include "hf_layout.hpp"
 #include "loftq/errors.hpp"
@@ -11,7 +14,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -46,6 +51,64 @@ std::string moduleOf(const std::string& tensorName)
     return tensorName.ends_with(".weight") ? tensorName.substr(0, tensorName.size() - 7) : tensorName;
 }
 
+bool isTwoDimensionalWeight(const TensorInfo& t) { return t.shape.size() == 2 && t.name.ends_with(".weight"); }
+
+// `_keep_in_fp32_modules` of transformers 5.17's models, by model_type. Its bnb 4-bit quantizer adds
+// model._keep_in_fp32_modules (the model's and its sub-models') to llm_int8_skip_modules
+// (transformers src/transformers/quantizers/quantizer_bnb_4bit.py, _process_model_before_weight_loading),
+// so these modules stay nn.Linear whatever config.json says: T5's "wo" never becomes 4-bit.
+const std::map<std::string, std::vector<std::string>>& keptInFp32ByModelType()
+{
+    static const std::map<std::string, std::vector<std::string>> table{
+        {"t5", {"wo"}},
+        {"mt5", {"wo"}},
+        {"umt5", {"wo"}},
+        {"udop", {"wo"}},
+        {"pop2piano", {"wo"}},
+        {"blip-2", {"query_tokens", "qformer"}},
+        {"instructblip", {"query_tokens"}},
+        {"instructblipvideo", {"query_tokens"}},
+        {"deepseek_v32", {"indexer.weights_proj"}},
+        {"glm_moe_dsa", {"indexer.weights_proj"}},
+        {"axk2", {"indexer.weights_proj"}},
+        {"deepseek_v4",
+         {"self_attn.compressor.kv_proj", "self_attn.compressor.gate_proj", "self_attn.compressor.indexer.kv_proj",
+          "self_attn.compressor.indexer.gate_proj", "self_attn.compressor.indexer.scorer.weights_proj"}},
+        {"longcat_flash", {"classifier.weight"}},
+        {"gpt_oss", {"post_attention_layernorm", "input_layernorm", "norm"}},
+        {"rwkv", {"time_decay", "time_first"}},
+    };
+    return table;
+}
+
+// The model_type of config.json and of its sub-configs (text_config, ...): a composite model
+// collects its sub-models' keep-in-fp32 modules.
+void collectModelTypes(const json& j, std::vector<std::string>& out, int depth = 0)
+{
+    if (!j.is_object() || depth > 4)
+        return;
+    if (const auto it = j.find("model_type"); it != j.end() && it->is_string())
+        out.push_back(it->get<std::string>());
+    for (const auto& [key, value] : j.items())
+        collectModelTypes(value, out, depth + 1);
+}
+
+// transformers' should_convert_module (src/transformers/quantizers/quantizers_utils.py): a module is
+// left alone when re.match(key, name) (a key's '.' matches any character) or name.endswith(key).
+bool leftAloneByTransformers(const std::string& module, const std::vector<std::string>& keys)
+{
+    auto prefixMatch = [&](const std::string& key) {
+        if (module.size() < key.size())
+            return false;
+        for (std::size_t i = 0; i < key.size(); ++i)
+            if (key[i] != '.' && key[i] != module[i])
+                return false;
+        return true;
+    };
+    return std::any_of(keys.begin(), keys.end(),
+                       [&](const std::string& k) { return prefixMatch(k) || module.ends_with(k); });
+}
+
 class BnbNf4Writer final : public ExportWriter {
 public:
     explicit BnbNf4Writer(std::string outputDir) : files_(std::move(outputDir)) {}
@@ -62,9 +125,33 @@ public:
                                                       " with block " + std::to_string(p.blockSize) +
                                                       "; bitsandbytes NF4 needs every quantized layer nf, 4 bits, "
                                                       "block 64 (or kept unquantized)");
+            if (p.quantize && t.dtype == DType::F64)
+                throwBadInput("--format bnb-nf4", "layer '" + t.tensorName +
+                                                      "' is float64; bitsandbytes 4-bit holds float32, float16 "
+                                                      "and bfloat16 weights only (keep the layer, or convert the "
+                                                      "checkpoint)");
             if (p.quantize && !computeDtype_)
                 computeDtype_ = t.dtype;
+            if (p.quantize)
+                packed_.push_back(moduleOf(t.tensorName));
         }
+        const std::set<std::string> planned(packed_.begin(), packed_.end());
+        for (const auto& t : source.tensors())
+            if (isTwoDimensionalWeight(t.info) && !planned.count(moduleOf(t.info.name)))
+                skip(moduleOf(t.info.name));
+        if (!planned.count("lm_head"))
+            skip("lm_head"); // transformers' own default, which an explicit list replaces
+        std::vector<std::string> keys = skip_;
+        std::vector<std::string> modelTypes;
+        collectModelTypes(source.config(), modelTypes);
+        for (const auto& type : modelTypes)
+            if (const auto it = keptInFp32ByModelType().find(type); it != keptInFp32ByModelType().end())
+                keys.insert(keys.end(), it->second.begin(), it->second.end());
+        for (const auto& m : packed_)
+            if (leftAloneByTransformers(m, keys))
+                storedAsQ_.insert(m);
+        for (const auto& m : storedAsQ_)
+            skip(m);
         source_ = &source;
         plan_ = &plan;
         layout_ = detail::HfLayout::of(source);
@@ -87,13 +174,17 @@ public:
             shard_.emplace(files_.folder());
         }
         const auto before = shard_->tensors().size();
-        if (q) {
+        if (q && storedAsQ_.count(moduleOf(tensor.info.name))) {
+            shard_->add(tensor.info.name, tensor.info.dtype, tensor.info.shape,
+                        detail::storedWeightBytes(*q->exportedQ, q->layer->conv1d, tensor.info.dtype));
+            adapter_->add(*q);
+        } else if (q) {
             addQuantized(tensor, *q);
             adapter_->add(*q);
         } else {
             shard_->add(tensor.info.name, tensor.info.dtype, tensor.info.shape, source_->rawBytes(tensor));
-            if (tensor.info.shape.size() == 2 && tensor.info.name.ends_with(".weight"))
-                unquantizedModules_.push_back(moduleOf(tensor.info.name));
+            if (isTwoDimensionalWeight(tensor.info))
+                skip(moduleOf(tensor.info.name)); // a target the run left unquantized (NaN, ...)
         }
         for (auto i = before; i < shard_->tensors().size(); ++i)
             weightMap_[shard_->tensors()[i].name] = layout_.shards[currentShard_].file;
@@ -135,6 +226,12 @@ private:
                     std::as_bytes(std::span<const char>(state)));
     }
 
+    void skip(const std::string& module)
+    {
+        if (skipped_.insert(module).second)
+            skip_.push_back(module);
+    }
+
     void closeShard()
     {
         if (!shard_)
@@ -151,9 +248,6 @@ private:
     json configWithQuantization() const
     {
         json config = source_->config().is_object() ? source_->config() : json::object();
-        std::vector<std::string> skip = unquantizedModules_;
-        if (std::find(skip.begin(), skip.end(), "lm_head") == skip.end())
-            skip.push_back("lm_head"); // transformers' own default, which an explicit list replaces
         config["quantization_config"] = {
             {"quant_method", "bitsandbytes"},
             {"load_in_4bit", true},
@@ -162,8 +256,9 @@ private:
             {"bnb_4bit_use_double_quant", false}, // double quantization would change Q
             {"bnb_4bit_compute_dtype", torchDtypeName(computeDtype_.value_or(DType::F32))},
             {"bnb_4bit_quant_storage", "uint8"},
-            // Modules left unquantized (non-targets, kept layers) must not be turned into 4-bit ones.
-            {"llm_int8_skip_modules", skip},
+            // Modules not written 4-bit (non-targets, kept layers, modules transformers keeps nn.Linear)
+            // must not be turned into 4-bit ones.
+            {"llm_int8_skip_modules", skip_},
             {"llm_int8_threshold", 6.0},
             {"llm_int8_has_fp16_weight", false},
             {"llm_int8_enable_fp32_cpu_offload", false}};
@@ -196,7 +291,10 @@ private:
     std::optional<detail::SafetensorsBuilder> shard_;
     std::size_t currentShard_ = 0;
     std::map<std::string, std::string> weightMap_;
-    std::vector<std::string> unquantizedModules_;
+    std::vector<std::string> packed_;   // modules planned 4-bit, in checkpoint order
+    std::set<std::string> storedAsQ_;   // ... of which transformers would leave these nn.Linear
+    std::vector<std::string> skip_;     // llm_int8_skip_modules, in order
+    std::set<std::string> skipped_;
     std::uint64_t totalSize_ = 0;
 };
 
