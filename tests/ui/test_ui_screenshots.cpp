@@ -87,7 +87,7 @@ private slots:
     {
         QSignalSpy opened(&window->opener(), &CheckpointOpener::opened);
         window->openPath(screenshotModel());
-        QVERIFY(opened.wait(10000));
+        QVERIFY(opened.wait(test::engineMs(10000)));
         auto& document = window->document();
         document.applyPreset("mixed:" + std::to_string(std::max(1, document.blockCount() / 2)));
         PlanRule rule;
@@ -111,7 +111,7 @@ private slots:
     {
         QSignalSpy finished(&window->runController(), &RunController::finished);
         window->startRun();
-        QVERIFY(finished.wait(400000)); // a whole pico-llama run at background priority
+        QVERIFY(finished.wait(test::engineMs(400000))); // a whole pico-llama run at background priority
         std::set<std::string> weak;
         for (const auto& l : window->document().layers())
             if (l.layer.place.block == window->document().blockCount() - 1 && l.layer.role == "k_proj")
@@ -137,7 +137,7 @@ private slots:
             if (l.plan.quantize && l.plan.bits == 2 && l.layer.role == "q_proj")
                 layer = l.layer.tensorName;
         workspace->planPanel()->selectLayers({layer});
-        QVERIFY(ready.wait(60000));
+        QVERIFY(ready.wait(test::engineMs(60000)));
         waitForRedraw(workspace->spectrumChart());
         QVERIFY(workspace->spectrumChart()->spectrum().has_value());
         save("residual-spectrum.png");
@@ -152,7 +152,7 @@ private slots:
         budget->budgetEdit()->setText(QStringLiteral("3 bits"));
         QSignalSpy solved(budget, &BudgetPanel::solutionChanged);
         QTest::mouseClick(budget->measureButton(), Qt::LeftButton);
-        QVERIFY(solved.wait(400000)); // every layer at 2, 3, 4 and 8 bits, at background priority
+        QVERIFY(solved.wait(test::engineMs(400000))); // every layer at 2, 3, 4 and 8 bits, at background priority
         QVERIFY(budget->solution() && budget->solution()->error.isEmpty());
         QTest::mouseClick(budget->applyButton(), Qt::LeftButton);
         std::set<std::string> firstBlock;
@@ -172,7 +172,7 @@ private slots:
         dialog->setOutputDirectory(scratch.filePath("pico-llama-loftq"));
         QSignalSpy exported(dialog, &ExportDialog::exported);
         dialog->startExport();
-        QVERIFY(exported.wait(120000));
+        QVERIFY(exported.wait(test::engineMs(120000)));
         QTest::qWait(150);
         const QImage image = dialog->grab().toImage();
         QVERIFY(image.width() >= 500);
