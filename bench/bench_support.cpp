@@ -1,4 +1,5 @@
 #include "bench_support.hpp"
+#include "loftq/cpu_level.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -24,7 +25,10 @@ std::string machineDescription()
            std::to_string(omp_get_max_threads()) + " OpenMP threads, " + memLine;
 }
 
-void printMachine() { std::printf("machine: %s\n", machineDescription().c_str()); }
+void printMachine()
+{
+    std::printf("machine: %s\n%s\n", machineDescription().c_str(), cpu::levelReport().c_str());
+}
 
 double secondsSince(std::chrono::steady_clock::time_point start)
 {

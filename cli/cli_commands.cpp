@@ -4,6 +4,7 @@
 #include "layer_table.hpp"
 #include "terminal_progress.hpp"
 #include "loftq/atomic_file.hpp"
+#include "loftq/cpu_level.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/packed_format.hpp"
 #include "loftq/size_estimate.hpp"
@@ -93,7 +94,7 @@ int runCli(const std::vector<std::string>& args, const std::atomic<bool>* cancel
             return 0;
         }
         if (o.command == "version") {
-            std::fprintf(out, "loftq %s\n", LOFTQ_VERSION);
+            std::fprintf(out, "loftq %s\n%s\n", LOFTQ_VERSION, cpu::levelReport().c_str());
             return 0;
         }
         if (o.command == "inspect")
