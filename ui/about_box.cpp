@@ -1,4 +1,5 @@
 #include "about_box.hpp"
+#include "loftq/cpu_level.hpp"
 
 #include <Eigen/Core>
 #include <QMessageBox>
@@ -10,12 +11,13 @@ namespace loftq::ui {
 QString versionsText()
 {
     return QObject::tr("LoftQ Workbench %1<br>engine (loftq_core) %1<br>Qt %2 (built with %3)<br>QCustomPlot %4<br>"
-                       "Eigen %5.%6.%7")
+                       "Eigen %5.%6.%7<br>%8")
         .arg(QStringLiteral(LOFTQ_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR),
              QStringLiteral(QCUSTOMPLOT_VERSION_STR))
         .arg(EIGEN_WORLD_VERSION)
         .arg(EIGEN_MAJOR_VERSION)
-        .arg(EIGEN_MINOR_VERSION);
+        .arg(EIGEN_MINOR_VERSION)
+        .arg(QString::fromStdString(cpu::levelReport()).toHtmlEscaped());
 }
 
 void showAboutBox(QWidget* parent)

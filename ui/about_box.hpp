@@ -5,7 +5,7 @@ class QWidget;
 
 namespace loftq::ui {
 
-// The program, engine, Qt, QCustomPlot and Eigen versions, as shown in Help > About.
+// The program, engine, Qt, QCustomPlot and Eigen versions and the kernels' CPU level (Help > About).
 QString versionsText();
 void showAboutBox(QWidget* parent);
 
