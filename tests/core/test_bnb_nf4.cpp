@@ -1,4 +1,4 @@
-// The bitsandbytes NF4 export (formats.md, docs/packed-format.md): plans it cannot hold refused
+// The bitsandbytes NF4 export (docs/formats.md, docs/packed-format.md): plans it cannot hold refused
 // before anything is computed; its codes decoded by the independent numpy reader equal the
 // hf-peft export's Q of the same run (whose errors check_export.py recomputes from the report);
 // codes found with bitsandbytes' x * (1/absmax) arithmetic, on weights where it matters; the

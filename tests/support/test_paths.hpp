@@ -29,7 +29,7 @@ inline QString missingShared(const std::string& path)
                                          "(or configure with -DLOFTQ_SHARED_DIR=<its path>)");
 }
 inline std::string binDir() { return LOFTQ_BIN_DIR; }
-// The oracle needs numpy, which Debian's python3 has (scripts/setup.sh installs python3-numpy).
+// The oracle needs numpy, which Debian's python3 has (python3-numpy, scripts/packages.txt).
 inline QString systemPython() { return QStringLiteral("/usr/bin/python3"); }
 
 inline nlohmann::json readJson(const std::string& path)

@@ -48,7 +48,7 @@ public:
 };
 
 enum class ExportFormat {
-    HfPeft, // Q dequantized in the source dtype + loftq_init/ (formats.md), the default
+    HfPeft, // Q dequantized in the source dtype + loftq_init/ (docs/formats.md), the default
     BnbNf4, // bitsandbytes NF4 pre-quantized + loftq_init/; every quantized layer nf4, block 64
     Packed, // one model.loftq: bit-packed codes and scales (docs/packed-format.md)
 };

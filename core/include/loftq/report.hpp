@@ -22,7 +22,7 @@ struct LayerReport {
     std::vector<double> stepErrors;         // rel_error[t], t = 1..T
     int bestStep = 0;
     // Measured on what is exported: Q in the export dtype, B and A in the adapter dtype with
-    // the PEFT scaling applied (docs/algorithm.md "Error definitions").
+    // the PEFT scaling applied (docs/algorithm.md "Errors").
     double qloraRelError = 0;               // ||W - quant(W)|| / ||W||, exported Q of step 1
     double relError = 0;                    // ||W - Q - s B A|| / ||W||, exported tensors
     double improvement() const { return qloraRelError > 0 ? 1.0 - relError / qloraRelError : 0.0; }

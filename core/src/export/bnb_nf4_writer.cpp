@@ -1,4 +1,4 @@
-// bitsandbytes NF4, pre-quantized (formats.md): transformers loads it as a 4-bit model without
+// bitsandbytes NF4, pre-quantized (docs/packed-format.md): transformers loads it as a 4-bit model without
 // re-quantizing. Each quantized module's weight becomes its packed codes (first element in the HIGH
 // nibble), absmax, the NF4 table and the quant_state JSON; config.json gains quantization_config;
 // every other tensor keeps its source bytes; the adapter is the same loftq_init/ as hf-peft's.
