@@ -1,8 +1,9 @@
 // Every fixture architecture quantized and exported, then checked by the independent numpy reader:
 // errors recomputed from the exported files, non-targets byte-identical, PEFT scaling right. Two
-// sets: tests/fixtures (made with numpy: names, dtypes and edge cases transformers does not write)
-// and shared/fixtures (written by transformers 5.17's save_pretrained, stories260K a trained model),
-// the latter in every export format: bnb-nf4 and packed decoded back to the hf-peft Q.
+// sets, both written by transformers 5.17's save_pretrained: tests/fixtures (ours: 2 blocks, a layer
+// split across shards, see its README) and shared/fixtures (1 block, other dtypes, and stories260K,
+// a trained model), the latter in every export format, bnb-nf4 and packed decoded back to the
+// hf-peft Q.
 #include "export_checker.hpp"
 #include "loftq/packed_format.hpp"
 #include "loftq/runner.hpp"
