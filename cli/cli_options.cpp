@@ -88,7 +88,8 @@ bitsandbytes NF4 pre-quantized (every quantized layer nf, 4 bits, block 64); pac
 model.loftq with bit-packed codes. One format writes into OUT; several write OUT/<format>/ each.
 plan measures every target at each allowed bits setting and picks the bits (and ranks) that
 minimize the total squared error within the budget; quantize --plan PLAN.json runs it.
-unpack writes the hf-peft export of a packed model.loftq.
+unpack writes the hf-peft export of a packed model.loftq; PACKED is the file or the export folder
+holding it.
 exit status: 0 done, 1 runtime failure, 2 bad usage or bad input, 130 cancelled
 )";
 }
@@ -202,7 +203,7 @@ CliOptions parseCommandLine(const std::vector<std::string>& args)
             usageError("unexpected argument '" + a + "'");
     }
     if (o.source.empty())
-        usageError(o.command + (o.command == "unpack" ? " needs a packed file (model.loftq)"
+        usageError(o.command + (o.command == "unpack" ? " needs a packed export (model.loftq or its folder)"
                                                       : " needs a checkpoint (a .safetensors file or a model folder)"));
     if (o.command != "inspect" && !output)
         usageError(o.command + (o.command == "plan" ? " needs -o PLAN.json" : " needs -o OUT"));

@@ -2,6 +2,7 @@
 // layout, weight-storing and run-file helpers as the direct export, so the bytes are the same.
 #include "hf_layout.hpp"
 #include "loftq/errors.hpp"
+#include "loftq/export_writer.hpp"
 #include "loftq/output_folder.hpp"
 #include "loftq/packed_format.hpp"
 #include "packed_layout.hpp"
@@ -118,7 +119,7 @@ private:
     detail::PackedLayout layout_;
 };
 
-// The unpack folder: created if missing; a non-empty one only with force (formats.md's rule for
+// The unpack folder: created if missing; a non-empty one only with force (docs/trust.md's rule for
 // exports, without the source-folder check: the container is a single file, and only files an
 // earlier export of ours listed are replaced).
 void prepareUnpackFolder(const std::string& outputDir, const std::vector<std::string>& planned, bool force)
@@ -143,6 +144,21 @@ void prepareUnpackFolder(const std::string& outputDir, const std::vector<std::st
         throwRuntime(outputDir, "cannot create output folder: " + ec.message());
 }
 
+// What a user types for PACKED: the file, the packed export's folder, or the folder of an export of
+// several formats (whose packed export is in its packed/ folder, docs/packed-format.md).
+std::string packedFileAt(const std::string& path)
+{
+    if (!fs::is_directory(path))
+        return path;
+    const fs::path folder(path);
+    for (const auto& candidate : {folder / kPackedFileName, folder / exportFormatName(ExportFormat::Packed) / kPackedFileName})
+        if (fs::is_regular_file(candidate))
+            return candidate.string();
+    throwBadInput(path, std::string("is a folder with no ") + kPackedFileName + " (nor " +
+                            std::string(exportFormatName(ExportFormat::Packed)) + "/" + kPackedFileName +
+                            "); unpack reads the file that loftq quantize --format packed writes");
+}
+
 std::string withBasePath(std::span<const std::byte> configBytes, const std::string& folder, const std::string& label)
 {
     json config;
@@ -157,8 +173,9 @@ std::string withBasePath(std::span<const std::byte> configBytes, const std::stri
 
 } // namespace
 
-void unpackToHfPeft(const std::string& packedPath, const std::string& outputDir, bool force)
+void unpackToHfPeft(const std::string& packedFileOrFolder, const std::string& outputDir, bool force)
 {
+    const std::string packedPath = packedFileAt(packedFileOrFolder);
     const PackedContainer container(packedPath);
     const auto& layout = container.layout();
     auto planned = layout.hf.plannedFiles();
