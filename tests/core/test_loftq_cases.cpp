@@ -6,6 +6,7 @@
 #include "loftq/checkpoint.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/loftq_matrix.hpp"
+#include "brute_force_code.hpp"
 #include "reference_cases.hpp"
 #include "test_paths.hpp"
 
@@ -19,16 +20,6 @@ constexpr double kStepErrorTolerance = 1e-4;        // absolute, the issue's bou
 // A uniform scale is mean + 2.5 std; its last bit depends on how the two are summed (ours is the
 // correctly rounded value, torch's and numpy's float32 sums may differ by an ulp or two).
 constexpr double kUniformValueRelTolerance = 1e-6;
-
-// The nearest table entry to v (lower index on a tie): the code a reference value stands for.
-int nearestCode(const std::vector<float>& table, float v)
-{
-    int best = 0;
-    for (int i = 1; i < int(table.size()); ++i)
-        if (std::fabs(v - table[i]) < std::fabs(v - table[best]))
-            best = i;
-    return best;
-}
 
 // Largest differences seen per reference ("oracle", "shared"), printed at the end.
 struct Differences {
@@ -126,7 +117,7 @@ private slots:
             // Codes where the block has a scale (a zero block's codes are a convention, its values 0).
             if (scale != 0) {
                 const int code = storedCodes ? std::to_integer<int>(vectors.rawBytes(*storedCodes)[std::size_t(i)])
-                                             : nearestCode(table, expected / scale);
+                                             : test::bruteForceCode(table, expected / scale); // the code Q1 stands for
                 if (r.quantized.codes[std::size_t(i)] != code)
                     QFAIL(qPrintable(where() + QString(": code %1, reference %2").arg(r.quantized.codes[std::size_t(i)]).arg(code)));
             }

@@ -2,6 +2,7 @@
 // table and a brute-force nearest-entry search. Whole matrices against the reference cases:
 // test_loftq_cases.
 #include "loftq/quantizer.hpp"
+#include "brute_force_code.hpp"
 #include "test_paths.hpp"
 
 #include <QtTest>
@@ -26,15 +27,6 @@ std::vector<float> hexFloats(const std::string& hex)
         out.push_back(std::bit_cast<float>(bits));
     }
     return out;
-}
-
-int bruteForceCode(const std::vector<float>& table, float v)
-{
-    int best = 0;
-    for (int i = 1; i < int(table.size()); ++i)
-        if (std::fabs(v - table[i]) < std::fabs(v - table[best]))
-            best = i;
-    return best;
 }
 
 } // namespace
@@ -115,7 +107,7 @@ private slots:
                         return std::fabs(v - m) < 1e-6f;
                     });
                     if (!nearMidpoint)
-                        QCOMPARE(int(q.codes[i]), bruteForceCode(table, std::clamp(v, -1.0f, 1.0f)));
+                        QCOMPARE(int(q.codes[i]), test::bruteForceCode(table, std::clamp(v, -1.0f, 1.0f)));
                 }
             }
     }
