@@ -3,6 +3,7 @@
 #include "cli_options.hpp"
 #include "layer_table.hpp"
 #include "terminal_progress.hpp"
+#include "tokenize_command.hpp"
 #include "loftq/atomic_file.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/packed_format.hpp"
@@ -87,6 +88,8 @@ int unpack(const CliOptions& o, std::FILE* out)
 int runCli(const std::vector<std::string>& args, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
 {
     try {
+        if (!args.empty() && args[0] == "tokenize")
+            return runTokenize(args, out, err);
         const auto o = parseCommandLine(args);
         if (o.command == "help") {
             std::fputs(usageText().c_str(), out);

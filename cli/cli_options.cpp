@@ -76,6 +76,7 @@ usage:
        [plan options of quantize: --plan --preset --rank --iters --method --block-size --svd
         --threads --target --alpha --adapter-dtype --seed --on-bad-tensor]
   loftq unpack PACKED -o OUT [--force]
+  loftq tokenize MODEL_OR_TOKENIZER_FILE --text FILE [--json] [--no-special]
   loftq --help | --version
 
 SRC is a .safetensors file or a model folder (model.safetensors or model.safetensors.index.json).
