@@ -10,12 +10,13 @@
 #include "loftq/size_estimate.hpp"
 
 #include <filesystem>
+#include <map>
 #include <unistd.h>
 
 namespace loftq::cli {
 namespace {
 
-int inspect(const CliOptions& o, std::FILE* out)
+int inspect(const CliOptions& o, const std::atomic<bool>*, std::FILE* out, std::FILE*)
 {
     const auto cp = Checkpoint::open(o.source);
     printInspection(cp, selectTargets(cp, o.plan.targets), o.json, out);
@@ -76,12 +77,31 @@ int plan(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, s
     return 0;
 }
 
-int unpack(const CliOptions& o, std::FILE* out)
+int unpack(const CliOptions& o, const std::atomic<bool>*, std::FILE* out, std::FILE*)
 {
     unpackToHfPeft(o.source, o.run.outputDir, o.run.force);
     std::fprintf(out, "hf-peft export written to %s\n", o.run.outputDir.c_str());
     return 0;
 }
+
+int help(const CliOptions&, const std::atomic<bool>*, std::FILE* out, std::FILE*)
+{
+    std::fputs(usageText().c_str(), out);
+    return 0;
+}
+
+int version(const CliOptions&, const std::atomic<bool>*, std::FILE* out, std::FILE*)
+{
+    std::fprintf(out, "loftq %s\n", LOFTQ_VERSION);
+    return 0;
+}
+
+using CommandFunction = int (*)(const CliOptions&, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err);
+// What each command runs; cli_options.cpp's command table says what it takes.
+const std::map<std::string, CommandFunction> kCommandFunctions{
+    {"help", &help}, {"version", &version}, {"inspect", &inspect},
+    {"quantize", &quantize}, {"plan", &plan}, {"unpack", &unpack},
+};
 
 } // namespace
 
@@ -91,21 +111,7 @@ int runCli(const std::vector<std::string>& args, const std::atomic<bool>* cancel
         if (!args.empty() && args[0] == "tokenize")
             return runTokenize(args, out, err);
         const auto o = parseCommandLine(args);
-        if (o.command == "help") {
-            std::fputs(usageText().c_str(), out);
-            return 0;
-        }
-        if (o.command == "version") {
-            std::fprintf(out, "loftq %s\n", LOFTQ_VERSION);
-            return 0;
-        }
-        if (o.command == "inspect")
-            return inspect(o, out);
-        if (o.command == "plan")
-            return plan(o, cancel, out, err);
-        if (o.command == "unpack")
-            return unpack(o, out);
-        return quantize(o, cancel, out, err);
+        return kCommandFunctions.at(o.command)(o, cancel, out, err);
     } catch (const Error& e) {
         if (e.kind() == ErrorKind::Cancelled)
             std::fprintf(err, "\nloftq: cancelled; no output was written\n");

@@ -31,11 +31,13 @@ struct Budget {
 inline constexpr std::uint64_t kDefaultBudgetColumns = 1u << 18;
 
 struct BudgetOptions {
-    std::vector<int> bits = {2, 3, 4, 8}; // settings each layer may take
+    std::vector<int> bits = allSupportedBits(); // settings each layer may take
     std::vector<int> ranks;                // empty: each layer keeps its planned rank
     std::optional<int> measureSteps = 1;   // LoftQ steps per measurement; empty: the plan's steps
     int threads = 1;
     std::uint64_t maxColumns = kDefaultBudgetColumns;
+    // How nf codes are found, as the run the plan is for will (nfArithmeticFor in export_format.hpp).
+    ScaleArithmetic nfArithmetic = ScaleArithmetic::Divide;
 };
 
 struct LayerOption {

@@ -1,7 +1,8 @@
 #pragma once
 // LoftQ on one weight matrix (docs/algorithm.md): T alternating steps of quantize and truncated
 // SVD of the residual, keeping the best step (never worse than step 1).
-#include "loftq/checkpoint.hpp"
+#include "loftq/dtype.hpp"
+#include "loftq/matrix.hpp"
 #include "loftq/quantizer.hpp"
 #include "loftq/svd.hpp"
 

@@ -16,17 +16,10 @@ namespace loftq {
 struct RunOptions {
     std::string outputDir;             // empty: measure only, write nothing
     std::vector<ExportFormat> formats = {ExportFormat::HfPeft};
-    bool force = false;                // allow a non-empty output folder (see output_folder.hpp)
+    bool force = false;                // allow a non-empty output folder (see core/src/io/output_folder.hpp)
     int threads = 1;
     bool keepSpectra = true;           // keep the adapter's singular values in the report
 };
-
-// One planned target: its descriptor and resolved settings.
-struct PlannedLayer {
-    LayerDescriptor layer;
-    LayerPlan plan;
-};
-std::vector<PlannedLayer> planLayers(const Checkpoint& checkpoint, const Plan& plan);
 
 // Runs the whole job. Throws Error (BadInput / Runtime / Cancelled); on any throw nothing is left
 // at a final path in outputDir. `cancel` is polled between steps.

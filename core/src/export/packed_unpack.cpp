@@ -2,8 +2,8 @@
 // layout, weight-storing and run-file helpers as the direct export, so the bytes are the same.
 #include "hf_layout.hpp"
 #include "loftq/errors.hpp"
-#include "loftq/export_writer.hpp"
-#include "loftq/output_folder.hpp"
+#include "io/output_folder.hpp"
+#include "loftq/export_format.hpp"
 #include "loftq/packed_format.hpp"
 #include "packed_layout.hpp"
 #include "run_files.hpp"

@@ -14,9 +14,8 @@ std::vector<LayerCurve> measureLayerCurves(const Checkpoint& cp, const Plan& pla
 {
     for (const auto& q : allQuantizers())
         for (int bits : options.bits)
-            if (std::find(q.supportedBits.begin(), q.supportedBits.end(), bits) == q.supportedBits.end())
-                throwBadInput("budget", std::string(q.name) + " cannot take " + std::to_string(bits) +
-                                            " bits (choose from 2, 3, 4, 8)");
+            if (const auto problem = checkBits(q.method, bits); !problem.empty())
+                throwBadInput("budget", problem);
     for (int rank : options.ranks)
         if (rank < 1)
             throwBadInput("budget", "ranks must be at least 1");
@@ -44,7 +43,7 @@ std::vector<LayerCurve> measureLayerCurves(const Checkpoint& cp, const Plan& pla
                 setting.plan.bits = bits;
                 setting.plan.rank = options.ranks.empty() ? p.plan.rank : options.ranks[r];
                 setting.plan.steps = options.measureSteps.value_or(p.plan.steps);
-                LoftqSettings s = loftqSettingsFor(plan, setting, options.threads);
+                LoftqSettings s = loftqSettingsFor(plan, setting, options.threads, options.nfArithmetic);
                 s.svd.method = SvdMethod::Fast;
                 const auto result = runLoftq(W, s, {}, cancel);
                 const double rel = result.steps[std::size_t(result.bestStep - 1)].relError;

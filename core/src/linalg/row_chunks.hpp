@@ -1,7 +1,7 @@
 #pragma once
 // Work over fixed chunks of rows, in parallel. The split never depends on the thread count and
 // every sum is added in chunk order, so results are identical with any number of threads.
-#include "loftq/checkpoint.hpp"
+#include "loftq/matrix.hpp"
 
 #include <Eigen/Core>
 #include <algorithm>

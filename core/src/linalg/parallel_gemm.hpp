@@ -1,7 +1,7 @@
 #pragma once
 // Matrix products split into fixed row chunks, each computed single-threaded by Eigen: every output
 // element is summed in the same order whatever the thread count, so results are reproducible.
-#include "loftq/checkpoint.hpp"
+#include "loftq/matrix.hpp"
 
 #include <Eigen/Core>
 
