@@ -14,8 +14,8 @@ void releaseMappedPages(std::span<const std::byte> bytes);
 
 // Asks for transparent huge pages (2 MiB) behind the whole 2 MiB ranges of fresh, not yet touched
 // memory. Filling a 2048 x 2048 float matrix takes 4096 page faults of 4 KiB, and in a virtual
-// machine each fault is costly: with huge pages `loftq quantize` of one such matrix ran 1.9x
-// faster under load (BENCHMARKS.md, issue 14). Ignored where the kernel does not offer them.
+// machine each fault is costly: with huge pages, reading one such weight took a quarter of the
+// time under load (BENCHMARKS.md, issue 14). Ignored where the kernel does not offer them.
 void adviseHugePages(void* data, std::size_t bytes);
 
 } // namespace loftq

@@ -6,8 +6,9 @@
 // X) plus the codes; the B A product is never stored.
 #include "loftq/loftq_matrix.hpp"
 #include "loftq/errors.hpp"
-#include "loftq/parallel_gemm.hpp"
-#include "loftq/row_chunks.hpp"
+#include "linalg/parallel_gemm.hpp"
+#include "io/page_release.hpp"
+#include "linalg/row_chunks.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -104,6 +105,7 @@ LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const
     LoftqResult result;
     result.squaredNorm = normW2;
     MatrixRM X(W.rows(), W.cols());
+    adviseHugePages(X.data(), std::size_t(X.size()) * sizeof(float));
     QuantizedBlocks current;
     Eigen::MatrixXf B, A, warm;
     double best = INFINITY;
@@ -153,6 +155,7 @@ LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const
             onStep(step);
     }
     result.Q.resize(W.rows(), W.cols());
+    adviseHugePages(result.Q.data(), std::size_t(result.Q.size()) * sizeof(float));
     dequantizeBlockwise(s.quantizer, result.quantized, {result.Q.data(), std::size_t(result.Q.size())}, threads);
     return result;
 }
