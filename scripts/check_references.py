@@ -35,8 +35,13 @@ OUTSIDE = re.compile(r"\.\./shared\b|\bshared/docs\b")
 
 
 def tracked_files():
-    out = subprocess.run(["git", "-C", ROOT, "ls-files"], capture_output=True, text=True, check=True).stdout
-    for f in out.splitlines():
+    git = subprocess.run(["git", "-C", ROOT, "ls-files"], capture_output=True, text=True)
+    if git.returncode == 0:
+        names = git.stdout.splitlines()
+    else:  # a copy without .git: every file but build trees
+        names = [os.path.relpath(os.path.join(d, f), ROOT) for d, dirs, files in os.walk(ROOT)
+                 for f in files if not os.path.relpath(d, ROOT).startswith(("build", ".git"))]
+    for f in names:
         if f.endswith(TEXT) and not f.startswith(SKIP_PREFIXES) and os.path.isfile(os.path.join(ROOT, f)):
             yield f
 
@@ -81,7 +86,7 @@ def problems():
             for m in MD.finditer(line):
                 name = m.group(1)
                 if name.startswith("shared/") or "/shared/" in name:
-                    continue  # rule 3 reports these
+                    continue  # a file of the shared data set: rule 3 decides where it may be named
                 if resolve_md(name, f) is None and not any(p.endswith("/" + os.path.basename(name)) and not
                                                            exists(p) for p in PENDING):
                     yield at, f"{name}: no such document in the repository"
