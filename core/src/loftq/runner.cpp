@@ -162,12 +162,10 @@ public:
 
     RunReport run()
     {
-        // Declared before the writers: on a failure their staged files go first, then the folders.
-        OutputFolderRollback folder;
         if (!options_.outputDir.empty()) {
             std::string createdTop;
             prepareOutputFolder(cp_, options_.outputDir, options_.force, &createdTop);
-            folder.arm(options_.outputDir, createdTop);
+            folder_.arm(options_.outputDir, createdTop);
             exports_.emplace(cp_, plan_, planned_, options_.outputDir, options_.formats);
         }
         clock_.emit({.kind = ProgressEvent::Kind::RunStarted}, 0);
@@ -189,7 +187,7 @@ public:
         report_.seconds = clock_.elapsed();
         if (exports_) {
             exports_->finishAndCommit(report_, plan_, cancel_);
-            folder.dismiss();
+            folder_.dismiss();
         }
         clock_.emit({.kind = ProgressEvent::Kind::RunFinished, .message = "done"}, clock_.total());
         return std::move(report_);
@@ -303,6 +301,8 @@ private:
     std::map<std::string, std::size_t> index_;                  // tensor name -> planned_ index
     std::map<std::string, const PlannedLayer*> quantized_;      // the targets the plan quantizes
     ProgressClock clock_;
+    // Declared before the writers: on a failure their staged files go first, then the folders.
+    OutputFolderRollback folder_;
     std::optional<detail::ExportSet> exports_;
     RunReport report_;
     double workDone_ = 0;
