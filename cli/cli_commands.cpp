@@ -1,6 +1,7 @@
 #include "cli_commands.hpp"
 #include "budget_table.hpp"
 #include "cli_options.hpp"
+#include "eval_command.hpp"
 #include "layer_table.hpp"
 #include "terminal_progress.hpp"
 #include "loftq/atomic_file.hpp"
@@ -87,6 +88,8 @@ int unpack(const CliOptions& o, std::FILE* out)
 int runCli(const std::vector<std::string>& args, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
 {
     try {
+        if (!args.empty() && args[0] == "eval")
+            return runEval(args, cancel, out, err);
         const auto o = parseCommandLine(args);
         if (o.command == "help") {
             std::fputs(usageText().c_str(), out);

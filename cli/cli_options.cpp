@@ -76,6 +76,8 @@ usage:
        [plan options of quantize: --plan --preset --rank --iters --method --block-size --svd
         --threads --target --alpha --adapter-dtype --seed --on-bad-tensor]
   loftq unpack PACKED -o OUT [--force]
+  loftq eval MODEL [--compare ORIGINAL] (--text FILE | --tokens FILE) [--context C]
+       [--max-tokens N] [--variant full|backbone] [--threads N] [--json]
   loftq --help | --version
 
 SRC is a .safetensors file or a model folder (model.safetensors or model.safetensors.index.json).
@@ -89,6 +91,9 @@ model.loftq with bit-packed codes. One format writes into OUT; several write OUT
 plan measures every target at each allowed bits setting and picks the bits (and ranks) that
 minimize the total squared error within the budget; quantize --plan PLAN.json runs it.
 unpack writes the hf-peft export of a packed model.loftq.
+eval measures NLL, perplexity and bits per byte of MODEL (a checkpoint, an export folder or a
+model.loftq; --variant backbone drops the adapter) and, with --compare, KL(original || model) and
+top-1 agreement; defaults: context min(512, max positions), 16384 tokens.
 exit status: 0 done, 1 runtime failure, 2 bad usage or bad input, 130 cancelled
 )";
 }
@@ -111,7 +116,7 @@ CliOptions parseCommandLine(const std::vector<std::string>& args)
         return o;
     }
     if (o.command != "inspect" && o.command != "quantize" && o.command != "plan" && o.command != "unpack")
-        usageError("unknown command '" + o.command + "' (commands: inspect, quantize, plan, unpack)");
+        usageError("unknown command '" + o.command + "' (commands: inspect, quantize, plan, unpack, eval)");
 
     LayerPatch cliDefaults;
     std::optional<std::string> planFile, preset, budget, output;

@@ -38,10 +38,8 @@ public:
     virtual std::string tokenizerFolder() const = 0;
 
     virtual bool hasTensor(const std::string& name) const = 0;
-    // The shape as a Hugging Face checkpoint of the model stores it (a quantized weight's
-    // original shape); throws Error(BadInput) when absent.
-    virtual std::vector<std::int64_t> tensorShape(const std::string& name) const = 0;
-    // A tensor as float32, row-major: rows = the first dimension (1 for a 1-D tensor).
+    // A tensor as float32, row-major: rows = the first dimension (1 for a 1-D tensor). Throws
+    // Error(BadInput) naming the file when it is absent.
     virtual MatrixRM readTensor(const std::string& name) const = 0;
     // Selected rows of a 2-D tensor (an embedding's rows for some token ids), in the order asked.
     virtual MatrixRM readRows(const std::string& name, const std::vector<std::int64_t>& rows) const = 0;
