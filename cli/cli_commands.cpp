@@ -1,6 +1,7 @@
 #include "cli_commands.hpp"
 #include "budget_table.hpp"
 #include "cli_options.hpp"
+#include "eval_command.hpp"
 #include "layer_table.hpp"
 #include "terminal_progress.hpp"
 #include "tokenize_command.hpp"
@@ -110,6 +111,8 @@ int runCli(const std::vector<std::string>& args, const std::atomic<bool>* cancel
     try {
         if (!args.empty() && args[0] == "tokenize")
             return runTokenize(args, out, err);
+        if (!args.empty() && args[0] == "eval")
+            return runEval(args, cancel, out, err);
         const auto o = parseCommandLine(args);
         return kCommandFunctions.at(o.command)(o, cancel, out, err);
     } catch (const Error& e) {

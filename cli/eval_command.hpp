@@ -1,0 +1,15 @@
+#pragma once
+// `loftq eval MODEL [--compare ORIGINAL] (--text FILE | --tokens FILE) [--context C]
+// [--max-tokens N] [--variant full|backbone] [--threads N] [--json]`: NLL, perplexity and bits per
+// byte of a model on a text, and KL / top-1 agreement against the original (docs/model.md).
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace loftq::cli {
+
+// args[0] is "eval". Throws Error like the other commands; returns the exit status.
+int runEval(const std::vector<std::string>& args, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err);
+
+} // namespace loftq::cli
