@@ -5,7 +5,7 @@
 
 #include "../model/forward.hpp"
 #include "loftq/errors.hpp"
-#include "loftq/parallel_gemm.hpp"
+#include "linalg/parallel_gemm.hpp"
 #include "prediction_stats.hpp"
 
 #include <algorithm>

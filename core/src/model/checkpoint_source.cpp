@@ -4,7 +4,7 @@
 #include "model_sources.hpp"
 
 #include "loftq/errors.hpp"
-#include "loftq/page_release.hpp"
+#include "io/page_release.hpp"
 #include "peft_adapter.hpp"
 #include "tensor_values.hpp"
 

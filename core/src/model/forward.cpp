@@ -4,7 +4,7 @@
 #include "forward.hpp"
 
 #include "loftq/errors.hpp"
-#include "loftq/parallel_gemm.hpp"
+#include "linalg/parallel_gemm.hpp"
 
 #include <algorithm>
 #include <cmath>
