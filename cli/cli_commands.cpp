@@ -102,6 +102,7 @@ using CommandFunction = int (*)(const CliOptions&, const std::atomic<bool>* canc
 const std::map<std::string, CommandFunction> kCommandFunctions{
     {"help", &help}, {"version", &version}, {"inspect", &inspect},
     {"quantize", &quantize}, {"plan", &plan}, {"unpack", &unpack},
+    {"tokenize", &runTokenize}, {"eval", &runEval},
 };
 
 } // namespace
@@ -109,10 +110,6 @@ const std::map<std::string, CommandFunction> kCommandFunctions{
 int runCli(const std::vector<std::string>& args, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
 {
     try {
-        if (!args.empty() && args[0] == "tokenize")
-            return runTokenize(args, out, err);
-        if (!args.empty() && args[0] == "eval")
-            return runEval(args, cancel, out, err);
         const auto o = parseCommandLine(args);
         return kCommandFunctions.at(o.command)(o, cancel, out, err);
     } catch (const Error& e) {

@@ -62,12 +62,15 @@ const std::vector<Command> kCommands{
     {"inspect", "SRC", "a checkpoint (a .safetensors file or a model folder)", "", ""},
     {"quantize", "SRC", "a checkpoint (a .safetensors file or a model folder)", "OUT", ""},
     {"plan", "SRC", "a checkpoint (a .safetensors file or a model folder)", "PLAN.json", "--budget BUDGET"},
-    {"unpack", "PACKED", "a packed file (model.loftq)", "OUT", ""},
+    {"unpack", "PACKED", "a packed file (model.loftq) or the export folder holding it", "OUT", ""},
+    {"tokenize", "MODEL_OR_TOKENIZER_FILE", "a model folder, a tokenizer.json or a vocab.json", "", "--text FILE"},
+    {"eval", "MODEL", "a model (a checkpoint, an export folder or a model.loftq)", "", "--text FILE | --tokens FILE"},
 };
 
 // The option sets several commands share.
 const std::vector<std::string_view> kPlanBuilding{"quantize", "plan"};
-const std::vector<std::string_view> kAllButUnpack{"inspect", "quantize", "plan"};
+const std::vector<std::string_view> kTargetSelecting{"inspect", "quantize", "plan"};
+const std::vector<std::string_view> kJson{"inspect", "quantize", "plan", "tokenize", "eval"};
 const std::vector<std::string_view> kWriting{"quantize", "plan", "unpack"};
 
 struct Option {
@@ -104,12 +107,13 @@ const std::vector<Option> kOptions{
          if (!g.svd)
              usageError("--svd must be exact or fast");
      }},
-    {{"--threads"}, "N", kPlanBuilding, "worker threads (default: the machine's; results do not depend on it)",
+    {{"--threads"}, "N", {"quantize", "plan", "eval"}, "worker threads (default: the machine's; results do not depend on it)",
      [](Given& g, const std::string& a, const std::string& v) {
          g.o.run.threads = parseNumber<int>(a, v, 1, 1024);
          g.o.budgetOptions.threads = g.o.run.threads;
+         g.o.eval.threads = g.o.run.threads;
      }},
-    {{"--target"}, "REGEX", kAllButUnpack, "repeatable; the tensors to quantize (default: the linear layers)",
+    {{"--target"}, "REGEX", kTargetSelecting, "repeatable; the tensors to quantize (default: the linear layers)",
      [](Given& g, const std::string&, const std::string& v) { g.targets.push_back(v); }},
     {{"--plan"}, "FILE", kPlanBuilding, "a plan file (loftq_plan.json) the other options override",
      [](Given& g, const std::string&, const std::string& v) { g.planFile = v; }},
@@ -155,7 +159,28 @@ const std::vector<Option> kOptions{
      }},
     {{"--compare"}, "PRESET", {"plan"}, "repeatable; a preset to report beside the budget's plan",
      [](Given& g, const std::string&, const std::string& v) { g.o.comparePresets.push_back(v); }},
-    {{"--json"}, "", kAllButUnpack, "machine-readable output",
+    {{"--text"}, "FILE", {"tokenize", "eval"}, "a text file (UTF-8; invalid bytes become U+FFFD, and the summary says so)",
+     [](Given& g, const std::string&, const std::string& v) { g.o.textFile = v; }},
+    {{"--tokens"}, "FILE", {"eval"}, "token ids instead of a text: a JSON array, or integers separated by white space",
+     [](Given& g, const std::string&, const std::string& v) { g.o.tokenFile = v; }},
+    {{"--no-special"}, "", {"tokenize"}, "no special tokens (add_special_tokens=False: no BOS/EOS template)",
+     [](Given& g, const std::string&, const std::string&) { g.o.addSpecialTokens = false; }},
+    {{"--compare"}, "ORIGINAL", {"eval"}, "the original model: KL(original || model), top-1 agreement, delta NLL",
+     [](Given& g, const std::string&, const std::string& v) { g.o.original = v; }},
+    {{"--context"}, "C", {"eval"}, "window length in tokens (default min(512, the model's max positions))",
+     [](Given& g, const std::string& a, const std::string& v) { g.o.eval.context = parseNumber<int>(a, v, 2, 1 << 20); }},
+    {{"--max-tokens"}, "N", {"eval"}, "evaluate the first N tokens (default 16384)",
+     [](Given& g, const std::string& a, const std::string& v) {
+         g.o.eval.maxTokens = parseNumber<std::size_t>(a, v, 2, std::size_t(1) << 40);
+     }},
+    {{"--variant"}, "full|backbone", {"eval"}, "an export with its adapter (default) or the backbone alone (QLoRA init)",
+     [](Given& g, const std::string&, const std::string& v) {
+         const auto variant = parseModelVariant(v);
+         if (!variant)
+             usageError("--variant must be full or backbone");
+         g.o.variant = *variant;
+     }},
+    {{"--json"}, "", kJson, "machine-readable output",
      [](Given& g, const std::string&, const std::string&) { g.o.json = true; }},
     {{"--force"}, "", kWriting, "replace an existing output",
      [](Given& g, const std::string&, const std::string&) { g.o.run.force = true; }},
@@ -166,12 +191,18 @@ bool takes(const Option& option, std::string_view command)
     return std::find(option.commands.begin(), option.commands.end(), command) != option.commands.end();
 }
 
-const Option* findOption(std::string_view name)
+// The row of `name` for `command` (--compare is a preset for plan and the original for eval), else
+// any row of that name (so the message can say which commands take it), else none.
+const Option* findOption(std::string_view name, std::string_view command)
 {
+    const Option* any = nullptr;
     for (const auto& option : kOptions)
-        if (std::find(option.names.begin(), option.names.end(), name) != option.names.end())
-            return &option;
-    return nullptr;
+        if (std::find(option.names.begin(), option.names.end(), name) != option.names.end()) {
+            if (takes(option, command))
+                return &option;
+            any = any ? any : &option;
+        }
+    return any;
 }
 
 const Command* findCommand(std::string_view name)
@@ -206,6 +237,10 @@ CliOptions finish(Given g, const Command& command)
         usageError(o.command + " needs " + std::string(command.operandText));
     if (!command.output.empty() && !g.output)
         usageError(o.command + " needs -o " + std::string(command.output));
+    if (o.command == "tokenize" && o.textFile.empty())
+        usageError("tokenize needs --text FILE");
+    if (o.command == "eval" && o.textFile.empty() == o.tokenFile.empty())
+        usageError("eval needs exactly one of --text FILE and --tokens FILE");
     if (o.command == "plan") {
         o.planOutput = *g.output;
         if (!g.budget)
@@ -289,6 +324,7 @@ CliOptions parseCommandLine(const std::vector<std::string>& args)
     // Every hardware thread unless told otherwise: results do not depend on the count.
     o.run.threads = int(std::max(1u, std::thread::hardware_concurrency()));
     o.budgetOptions.threads = o.run.threads;
+    o.eval.threads = o.run.threads;
     if (args.empty())
         usageError("no command given (try loftq --help)");
     o.command = args[0];
@@ -312,7 +348,7 @@ CliOptions parseCommandLine(const std::vector<std::string>& args)
             o.source = a;
             continue;
         }
-        const Option* option = findOption(a);
+        const Option* option = findOption(a, o.command);
         if (!option)
             usageError("unknown option " + a);
         if (!takes(*option, o.command))

@@ -2,6 +2,7 @@
 // Command-line parsing for `loftq` (the contract in the README): options become a Plan plus
 // run options. Bad usage throws Error(BadInput), which exits with status 2.
 #include "loftq/budget.hpp"
+#include "loftq/eval.hpp"
 #include "loftq/plan.hpp"
 #include "loftq/runner.hpp"
 
@@ -11,7 +12,7 @@
 namespace loftq::cli {
 
 struct CliOptions {
-    std::string command; // inspect | quantize | plan | unpack | help | version
+    std::string command; // inspect | quantize | plan | unpack | tokenize | eval | help | version
     std::string source;  // a checkpoint; for unpack, the packed file
     bool json = false;
     Plan plan;
@@ -21,6 +22,13 @@ struct CliOptions {
     BudgetOptions budgetOptions;
     std::string planOutput;
     std::vector<std::string> comparePresets;
+    // tokenize and eval: the text, or (eval) the token ids, to read.
+    std::string textFile, tokenFile;
+    bool addSpecialTokens = true; // tokenize --no-special: transformers' add_special_tokens=False
+    // eval: the original to compare with, which variant of an export, the windows.
+    std::string original;
+    ModelVariant variant = ModelVariant::Full;
+    EvalOptions eval;
 };
 
 CliOptions parseCommandLine(const std::vector<std::string>& args);

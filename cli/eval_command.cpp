@@ -1,81 +1,16 @@
 #include "eval_command.hpp"
+#include "cli_options.hpp"
 
 #include "terminal_progress.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/eval.hpp"
 
-#include <algorithm>
-#include <charconv>
-#include <optional>
-#include <thread>
 
 namespace loftq::cli {
 namespace {
 
-[[noreturn]] void usageError(const std::string& problem) { throw Error(ErrorKind::BadInput, "usage: " + problem); }
-
-long long parseCount(const std::string& option, const std::string& text, long long max)
-{
-    long long value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > max)
-        usageError(option + " expects a number from 1 to " + std::to_string(max) + ", got '" + text + "'");
-    return value;
-}
-
-struct EvalCommandOptions {
-    std::string model, original, textFile, tokenFile;
-    ModelVariant variant = ModelVariant::Full;
-    EvalOptions eval;
-    bool json = false;
-};
-
-EvalCommandOptions parseEvalArguments(const std::vector<std::string>& args)
-{
-    EvalCommandOptions o;
-    o.eval.threads = int(std::max(1u, std::thread::hardware_concurrency()));
-    for (std::size_t i = 1; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> const std::string& {
-            if (i + 1 >= args.size())
-                usageError(a + " needs a value");
-            return args[++i];
-        };
-        if (a == "--json")
-            o.json = true;
-        else if (a == "--compare")
-            o.original = value();
-        else if (a == "--text")
-            o.textFile = value();
-        else if (a == "--tokens")
-            o.tokenFile = value();
-        else if (a == "--context")
-            o.eval.context = int(parseCount(a, value(), 1 << 20));
-        else if (a == "--max-tokens")
-            o.eval.maxTokens = std::size_t(parseCount(a, value(), 1ll << 40));
-        else if (a == "--threads")
-            o.eval.threads = int(parseCount(a, value(), 1024));
-        else if (a == "--variant") {
-            const auto v = parseModelVariant(value());
-            if (!v)
-                usageError("--variant must be full or backbone");
-            o.variant = *v;
-        } else if (a.starts_with("-"))
-            usageError(a + " is not an option of eval");
-        else if (o.model.empty())
-            o.model = a;
-        else
-            usageError("unexpected argument '" + a + "'");
-    }
-    if (o.model.empty())
-        usageError("eval needs a model (a checkpoint, an export folder or a model.loftq)");
-    if (o.textFile.empty() == o.tokenFile.empty())
-        usageError("eval needs exactly one of --text FILE and --tokens FILE");
-    return o;
-}
-
 // The model's tokenizer, else the original's (a packed file's folder may have none).
-EvalTokens readTokens(const EvalCommandOptions& o, const ModelSource& model, const ModelSource* original)
+EvalTokens readTokens(const CliOptions& o, const ModelSource& model, const ModelSource* original)
 {
     if (!o.tokenFile.empty())
         return tokensFromFile(o.tokenFile);
@@ -113,10 +48,9 @@ void printSummary(std::FILE* out, const EvalResult& r)
 
 } // namespace
 
-int runEval(const std::vector<std::string>& args, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
+int runEval(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
 {
-    const auto o = parseEvalArguments(args);
-    const auto model = openModelSource(o.model, o.variant);
+    const auto model = openModelSource(o.source, o.variant);
     const auto original = o.original.empty() ? nullptr : openModelSource(o.original, ModelVariant::Full);
     const auto tokens = readTokens(o, *model, original.get());
     TerminalProgress progress(o.json, out, err);

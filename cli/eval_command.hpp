@@ -4,12 +4,12 @@
 // byte of a model on a text, and KL / top-1 agreement against the original (docs/model.md).
 #include <atomic>
 #include <cstdio>
-#include <string>
-#include <vector>
 
 namespace loftq::cli {
 
-// args[0] is "eval". Throws Error like the other commands; returns the exit status.
-int runEval(const std::vector<std::string>& args, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err);
+struct CliOptions;
+
+// Throws Error like the other commands; returns the exit status.
+int runEval(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err);
 
 } // namespace loftq::cli

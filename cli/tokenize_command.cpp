@@ -1,4 +1,5 @@
 #include "tokenize_command.hpp"
+#include "cli_options.hpp"
 
 #include "loftq/errors.hpp"
 #include "loftq/tokenizer.hpp"
@@ -82,11 +83,10 @@ std::string specialTokensNote(const Tokenizer& tokenizer, const std::vector<Toke
 
 } // namespace
 
-int runTokenize(const std::vector<std::string>& args, std::FILE* out, std::FILE* err)
+int runTokenize(const CliOptions& o, const std::atomic<bool>*, std::FILE* out, std::FILE* err)
 {
-    const auto o = parseTokenizeOptions(args);
     const auto text = readText(o.textFile);
-    const auto tokenizer = loadTokenizer(o.tokenizer);
+    const auto tokenizer = loadTokenizer(o.source);
     std::string repaired;
     const auto invalid = replaceInvalidUtf8(text, repaired);
     const auto ids = tokenizer->encode(repaired, o.addSpecialTokens);
