@@ -39,11 +39,8 @@ BpeModel::BpeModel(Vocabulary vocabulary, const std::vector<std::pair<std::strin
         largest = std::max(largest, id);
     }
     tokens_.resize(std::size_t(largest + 1));
-    hasToken_.resize(tokens_.size());
-    for (const auto& [token, id] : vocabulary_) {
-        tokens_[std::size_t(id)] = token;
-        hasToken_[std::size_t(id)] = true;
-    }
+    for (const auto& [token, id] : vocabulary_)
+        tokens_[std::size_t(id)] = &token;
     const auto prefixLength = options_.continuingSubwordPrefix.size();
     merges_.reserve(merges.size());
     for (std::size_t rank = 0; rank < merges.size(); ++rank) {
@@ -104,7 +101,7 @@ std::optional<TokenId> BpeModel::idOf(std::string_view token) const
 
 const std::string* BpeModel::tokenOf(TokenId id) const
 {
-    return id >= 0 && std::size_t(id) < tokens_.size() && hasToken_[std::size_t(id)] ? &tokens_[std::size_t(id)] : nullptr;
+    return id >= 0 && std::size_t(id) < tokens_.size() ? tokens_[std::size_t(id)] : nullptr;
 }
 
 void BpeModel::tokenize(std::string_view piece, std::vector<TokenId>& out, WordCache& cache) const
