@@ -25,12 +25,13 @@ void WordCache::add(std::string_view word, const TokenId* ids, std::size_t count
         ids_.clear();
     }
     index_.emplace(std::string(word), std::pair(std::uint32_t(ids_.size()), std::uint32_t(count)));
-    ids_.insert(ids_.end(), ids, ids + count);
+    for (std::size_t i = 0; i < count; ++i)
+        ids_.push_back(ids[i]);
 }
 
 BpeModel::BpeModel(Vocabulary vocabulary, const std::vector<std::pair<std::string, std::string>>& merges,
                    BpeOptions options, const std::string& source)
-    : vocabulary_(std::move(vocabulary)), options_(std::move(options))
+    : source_(source), vocabulary_(std::move(vocabulary)), options_(std::move(options))
 {
     TokenId largest = -1;
     for (const auto& [token, id] : vocabulary_) {
@@ -135,7 +136,9 @@ void BpeModel::tokenizeWord(std::string_view word, std::vector<TokenId>& out, Wo
     constexpr std::size_t kCachedUpTo = 256; // bytes; longer words are rare and merged each time
     std::size_t count = 0;
     if (const auto* ids = cache.find(word, count)) {
-        out.insert(out.end(), ids, ids + count);
+        // Words are a few tokens: a loop beats a memmove call per word.
+        for (std::size_t i = 0; i < count; ++i)
+            out.push_back(ids[i]);
         return;
     }
     const auto before = out.size();
@@ -181,8 +184,7 @@ void BpeModel::mergeWord(std::string_view word, std::vector<TokenId>& out) const
     };
     const auto unknownOrFail = [&] {
         if (!unknownId_)
-            throw Error(ErrorKind::BadInput, "tokenizer: unk_token " + quoteName(*options_.unknownToken) +
-                                                 " is not in the vocabulary");
+            throwBadInput(source_, "unk_token " + quoteName(*options_.unknownToken) + " is not in the vocabulary");
         return *unknownId_;
     };
 

@@ -60,6 +60,7 @@ private:
     void mergeWord(std::string_view word, std::vector<TokenId>& out) const;
     void findSafeCuts();
 
+    std::string source_;
     Vocabulary vocabulary_;
     std::vector<const std::string*> tokens_; // by id, into vocabulary_'s keys; null where ids skip one
     std::unordered_map<std::uint64_t, Merge> merges_;

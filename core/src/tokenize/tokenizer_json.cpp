@@ -257,11 +257,12 @@ std::unique_ptr<Tokenizer> parseTokenizerJson(std::string_view text, const std::
         if (root.has(unsupported))
             root[unsupported].fail("is set; encoding a text whole, the workbench does not truncate or pad");
     tokenize::Pipeline p;
+    // The model first: a file of another model kind is refused for that, not for a part of it.
+    p.model = makeModel(root["model"], tables);
     if (root.has("normalizer"))
         p.normalizer = tokenize::makeNormalizer(root["normalizer"]);
     if (root.has("pre_tokenizer"))
         p.preTokenizer = tokenize::makePreTokenizer(root["pre_tokenizer"]);
-    p.model = makeModel(root["model"], tables);
     if (root.has("post_processor"))
         p.postProcessor = tokenize::makePostProcessor(root["post_processor"]);
     if (root.has("decoder"))
