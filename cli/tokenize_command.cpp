@@ -76,7 +76,7 @@ std::string specialTokensNote(const Tokenizer& tokenizer, const std::vector<Toke
     if (!addSpecialTokens)
         return "no special tokens (--no-special)";
     const auto leading = tokenizer.leadingSpecialTokens();
-    if (leading.empty() || !std::equal(leading.begin(), leading.end(), ids.begin(), ids.end()))
+    if (leading.empty() || ids.size() < leading.size() || !std::equal(leading.begin(), leading.end(), ids.begin()))
         return "no BOS added (the tokenizer's template adds none)";
     return "BOS added (id " + std::to_string(leading.front()) + ")";
 }

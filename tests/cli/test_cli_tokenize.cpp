@@ -88,7 +88,7 @@ private slots:
         writeBytes(path("merge.json"), unknownMerge.dump());
         expectRefusal({"tokenize", q(path("merge.json")), "--text", q(path("text.txt"))}, path("merge.json"), "not in the vocabulary");
         const auto wordpiece = sourceDir() + "/tests/data/tokenizers/trained/wordpiece-tokenizer.json";
-        expectRefusal({"tokenize", q(wordpiece), "--text", q(path("text.txt"))}, wordpiece, "model type \"WordPiece\" is not supported");
+        expectRefusal({"tokenize", q(wordpiece), "--text", q(path("text.txt"))}, wordpiece, "model type 'WordPiece' is not supported");
         expectRefusal({"tokenize", q(path("model"))}, "--text FILE", "usage");
     }
 };

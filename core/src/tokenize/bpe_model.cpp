@@ -25,12 +25,13 @@ void WordCache::add(std::string_view word, const TokenId* ids, std::size_t count
         ids_.clear();
     }
     index_.emplace(std::string(word), std::pair(std::uint32_t(ids_.size()), std::uint32_t(count)));
-    ids_.insert(ids_.end(), ids, ids + count);
+    for (std::size_t i = 0; i < count; ++i)
+        ids_.push_back(ids[i]);
 }
 
 BpeModel::BpeModel(Vocabulary vocabulary, const std::vector<std::pair<std::string, std::string>>& merges,
                    BpeOptions options, const std::string& source)
-    : vocabulary_(std::move(vocabulary)), options_(std::move(options))
+    : source_(source), vocabulary_(std::move(vocabulary)), options_(std::move(options))
 {
     TokenId largest = -1;
     for (const auto& [token, id] : vocabulary_) {
@@ -39,11 +40,8 @@ BpeModel::BpeModel(Vocabulary vocabulary, const std::vector<std::pair<std::strin
         largest = std::max(largest, id);
     }
     tokens_.resize(std::size_t(largest + 1));
-    hasToken_.resize(tokens_.size());
-    for (const auto& [token, id] : vocabulary_) {
-        tokens_[std::size_t(id)] = token;
-        hasToken_[std::size_t(id)] = true;
-    }
+    for (const auto& [token, id] : vocabulary_)
+        tokens_[std::size_t(id)] = &token;
     const auto prefixLength = options_.continuingSubwordPrefix.size();
     merges_.reserve(merges.size());
     for (std::size_t rank = 0; rank < merges.size(); ++rank) {
@@ -104,7 +102,7 @@ std::optional<TokenId> BpeModel::idOf(std::string_view token) const
 
 const std::string* BpeModel::tokenOf(TokenId id) const
 {
-    return id >= 0 && std::size_t(id) < tokens_.size() && hasToken_[std::size_t(id)] ? &tokens_[std::size_t(id)] : nullptr;
+    return id >= 0 && std::size_t(id) < tokens_.size() ? tokens_[std::size_t(id)] : nullptr;
 }
 
 void BpeModel::tokenize(std::string_view piece, std::vector<TokenId>& out, WordCache& cache) const
@@ -138,7 +136,9 @@ void BpeModel::tokenizeWord(std::string_view word, std::vector<TokenId>& out, Wo
     constexpr std::size_t kCachedUpTo = 256; // bytes; longer words are rare and merged each time
     std::size_t count = 0;
     if (const auto* ids = cache.find(word, count)) {
-        out.insert(out.end(), ids, ids + count);
+        // Words are a few tokens: a loop beats a memmove call per word.
+        for (std::size_t i = 0; i < count; ++i)
+            out.push_back(ids[i]);
         return;
     }
     const auto before = out.size();
@@ -184,8 +184,7 @@ void BpeModel::mergeWord(std::string_view word, std::vector<TokenId>& out) const
     };
     const auto unknownOrFail = [&] {
         if (!unknownId_)
-            throw Error(ErrorKind::BadInput, "tokenizer: unk_token " + quoteName(*options_.unknownToken) +
-                                                 " is not in the vocabulary");
+            throwBadInput(source_, "unk_token " + quoteName(*options_.unknownToken) + " is not in the vocabulary");
         return *unknownId_;
     };
 

@@ -41,6 +41,8 @@ public:
     // Throws Error(BadInput) naming source when a merge names a token the vocabulary lacks.
     BpeModel(Vocabulary vocabulary, const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options,
              const std::string& source);
+    BpeModel(const BpeModel&) = delete; // tokens_ points into vocabulary_
+    BpeModel& operator=(const BpeModel&) = delete;
 
     void tokenize(std::string_view piece, std::vector<TokenId>& out, WordCache& cache) const;
     std::optional<TokenId> idOf(std::string_view token) const;
@@ -58,9 +60,9 @@ private:
     void mergeWord(std::string_view word, std::vector<TokenId>& out) const;
     void findSafeCuts();
 
+    std::string source_;
     Vocabulary vocabulary_;
-    std::vector<std::string> tokens_;      // by id
-    std::vector<bool> hasToken_;           // ids may be sparse
+    std::vector<const std::string*> tokens_; // by id, into vocabulary_'s keys; null where ids skip one
     std::unordered_map<std::uint64_t, Merge> merges_;
     BpeOptions options_;
     std::optional<TokenId> unknownId_;

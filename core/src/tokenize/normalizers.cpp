@@ -14,16 +14,43 @@ class Nfc final : public Normalizer {
 public:
     void normalize(std::string& text) const override
     {
-        // ASCII is its own NFC: most text never reaches the library.
-        if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+        // Only stretches with non-ASCII characters go to the library, each with the ASCII character
+        // before it (e + U+0301 composes). A cut before an ASCII character is always safe: ASCII
+        // characters are starters that never compose with what precedes them.
+        const auto isAscii = [&](std::size_t i) { return static_cast<unsigned char>(text[i]) < 0x80; };
+        std::size_t at = 0;
+        while (at < text.size() && isAscii(at))
+            ++at;
+        if (at == text.size())
             return;
+        std::string out;
+        out.reserve(text.size() + 16);
+        std::size_t copied = 0;
+        while (at < text.size()) {
+            const std::size_t begin = at > copied ? at - 1 : at;
+            std::size_t end = at;
+            while (end < text.size() && !isAscii(end))
+                ++end;
+            out.append(text, copied, begin - copied);
+            appendNfc(std::string_view(text).substr(begin, end - begin), out);
+            copied = at = end;
+            while (at < text.size() && isAscii(at))
+                ++at;
+        }
+        out.append(text, copied, std::string::npos);
+        text = std::move(out);
+    }
+
+private:
+    static void appendNfc(std::string_view text, std::string& out)
+    {
         utf8proc_uint8_t* result = nullptr;
         const auto length = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
                                          utf8proc_ssize_t(text.size()), &result,
                                          utf8proc_option_t(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
         if (length < 0)
             throw std::runtime_error(std::string("NFC normalization failed: ") + utf8proc_errmsg(length));
-        text.assign(reinterpret_cast<const char*>(result), std::size_t(length));
+        out.append(reinterpret_cast<const char*>(result), std::size_t(length));
         std::free(result);
     }
 };

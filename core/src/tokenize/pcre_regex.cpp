@@ -18,7 +18,8 @@ Regex::Regex(std::string_view pattern, bool literal)
 {
     int error = 0;
     PCRE2_SIZE offset = 0;
-    const std::uint32_t options = PCRE2_UTF | PCRE2_UCP | (literal ? PCRE2_LITERAL : 0);
+    // PCRE2_LITERAL admits UTF but not UCP (which only matters to classes, absent from a literal).
+    const std::uint32_t options = PCRE2_UTF | (literal ? PCRE2_LITERAL : PCRE2_UCP);
     auto compiled = std::make_shared<Compiled>();
     compiled->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options, &error,
                                    &offset, nullptr);

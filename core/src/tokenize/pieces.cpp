@@ -50,10 +50,7 @@ std::vector<Marked> applyBehavior(const std::vector<Marked>& marked, SplitBehavi
     switch (behavior) {
     case SplitBehavior::Removed:
         return marked;
-    case SplitBehavior::Isolated:
-        for (const auto& m : marked)
-            kept.push_back({m.begin, m.end, false});
-        return kept;
+    case SplitBehavior::Isolated: // handled by appendSplits directly
     case SplitBehavior::Contiguous:
         for (const auto& m : marked) {
             if (m.isMatch == previousMatch && !kept.empty())
@@ -90,18 +87,27 @@ std::vector<Marked> applyBehavior(const std::vector<Marked>& marked, SplitBehavi
 void appendSplits(const Span& piece, const std::vector<Range>& matches, SplitBehavior behavior, bool invert,
                   std::vector<Span>& out)
 {
-    // The common case, nothing matched: the piece stays whole (a removed non-match is still kept).
-    if (matches.empty() && !invert) {
-        if (piece.end > piece.begin)
-            out.push_back(piece);
-        return;
-    }
     const auto length = piece.end - piece.begin;
-    for (const auto& m : applyBehavior(markPiece(length, matches, invert), behavior)) {
-        if (m.isMatch || m.begin == m.end)
-            continue;
-        out.push_back({piece.begin + m.begin, piece.begin + m.end, piece.startsText && m.begin == 0});
+    const auto keep = [&](std::uint32_t begin, std::uint32_t end) {
+        if (begin != end)
+            out.push_back({piece.begin + begin, piece.begin + end, piece.startsText && begin == 0});
+    };
+    // The common cases, straight to the output: nothing matched (the piece stays whole), or
+    // Isolated (matches and gaps alike become pieces).
+    if (matches.empty() && !invert)
+        return keep(0, length);
+    if (behavior == SplitBehavior::Isolated) {
+        std::uint32_t previous = 0;
+        for (const auto& m : matches) {
+            keep(previous, m.begin);
+            keep(m.begin, m.end);
+            previous = m.end;
+        }
+        return keep(previous, length);
     }
+    for (const auto& m : applyBehavior(markPiece(length, matches, invert), behavior))
+        if (!m.isMatch)
+            keep(m.begin, m.end);
 }
 
 } // namespace loftq::tokenize

@@ -38,7 +38,7 @@ template <typename FindMatches>
 void splitPieces(Pieces& pieces, SplitBehavior behavior, bool invert, FindMatches&& findMatches)
 {
     std::vector<Span> out;
-    out.reserve(pieces.spans.size() * 2);
+    out.reserve(pieces.spans.size() * 2 + pieces.text.size() / 4);
     std::vector<Range> matches;
     for (const auto& piece : pieces.spans) {
         matches.clear();
@@ -53,7 +53,7 @@ template <typename Rewrite>
 void rewritePieces(Pieces& pieces, Rewrite&& rewrite)
 {
     std::string text;
-    text.reserve(pieces.text.size() + pieces.text.size() / 2);
+    text.reserve(pieces.text.size() * 2 + 16); // the byte-level map at most doubles it
     for (auto& piece : pieces.spans) {
         const auto begin = std::uint32_t(text.size());
         rewrite(pieces.view(piece), piece, text);

@@ -69,8 +69,17 @@ public:
                         [this](std::string_view piece, std::vector<Range>& out) { pattern_->findAll(piece, out); });
         const auto& characters = byteLevelCharacters();
         rewritePieces(pieces, [&](std::string_view piece, const Span&, std::string& out) {
-            for (const char c : piece)
-                out += characters[static_cast<unsigned char>(c)];
+            // Every character of the alphabet is one or two bytes: write them without a call each.
+            auto at = out.size();
+            out.resize(at + 2 * piece.size());
+            for (const char c : piece) {
+                const auto& mapped = characters[static_cast<unsigned char>(c)];
+                out[at] = mapped[0];
+                if (mapped.size() == 2)
+                    out[++at] = mapped[1];
+                ++at;
+            }
+            out.resize(at);
         });
     }
 
