@@ -6,48 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <optional>
 
 namespace loftq::cli {
 namespace {
-
-struct TokenizeOptions {
-    std::string tokenizer, textFile;
-    bool json = false, addSpecialTokens = true;
-};
-
-TokenizeOptions parseTokenizeOptions(const std::vector<std::string>& args)
-{
-    const auto usage = [](const std::string& problem) -> void {
-        throw Error(ErrorKind::BadInput, "usage: " + problem + " (loftq tokenize MODEL_OR_TOKENIZER_FILE --text FILE "
-                                         "[--json] [--no-special])");
-    };
-    TokenizeOptions o;
-    std::optional<std::string> text;
-    for (std::size_t i = 1; i < args.size(); ++i) {
-        const auto& a = args[i];
-        if (a == "--json")
-            o.json = true;
-        else if (a == "--no-special")
-            o.addSpecialTokens = false;
-        else if (a == "--text") {
-            if (i + 1 >= args.size())
-                usage("--text needs a file");
-            text = args[++i];
-        } else if (a.starts_with("-"))
-            usage(a + " is not an option of tokenize");
-        else if (o.tokenizer.empty())
-            o.tokenizer = a;
-        else
-            usage("unexpected argument '" + a + "'");
-    }
-    if (o.tokenizer.empty())
-        usage("tokenize needs a model folder or a tokenizer file");
-    if (!text)
-        usage("tokenize needs --text FILE");
-    o.textFile = *text;
-    return o;
-}
 
 std::string readText(const std::string& path)
 {
