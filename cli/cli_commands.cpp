@@ -4,6 +4,7 @@
 #include "layer_table.hpp"
 #include "terminal_progress.hpp"
 #include "loftq/atomic_file.hpp"
+#include "loftq/calib_stats.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/packed_format.hpp"
 #include "loftq/size_estimate.hpp"
@@ -37,8 +38,16 @@ int quantize(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* ou
     const auto cp = Checkpoint::open(o.source);
     if (!o.json)
         printEstimatedSizes(cp, o, out);
+    std::optional<CalibrationStats> stats;
+    RunOptions run = o.run;
+    if (!o.calibration.empty()) {
+        stats = CalibrationStats::open(o.calibration);
+        run.calibration = &*stats;
+        run.damping = o.damping;
+        run.weightObjective = o.weightObjective;
+    }
     TerminalProgress progress(o.json, out, err);
-    const auto report = runJob(cp, o.plan, o.run, std::ref(progress), cancel);
+    const auto report = runJob(cp, o.plan, run, std::ref(progress), cancel);
     if (!o.json) {
         printLayerTable(report, out);
         std::fprintf(out, "export written to %s\n", o.run.outputDir.c_str());
@@ -57,7 +66,14 @@ int plan(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, s
         if (tty)
             std::fprintf(err, "\rmeasuring %d/%d settings  %s\x1b[K", p.done, p.total, p.layer.c_str());
     };
-    const auto result = planForBudget(cp, o.plan, o.budget, o.budgetOptions, progress, cancel);
+    std::optional<CalibrationStats> stats;
+    BudgetOptions budgetOptions = o.budgetOptions;
+    if (!o.calibration.empty()) {
+        stats = CalibrationStats::open(o.calibration);
+        budgetOptions.calibration = &*stats;
+        budgetOptions.damping = o.damping;
+    }
+    const auto result = planForBudget(cp, o.plan, o.budget, budgetOptions, progress, cancel);
     if (tty)
         std::fprintf(err, "\n");
     std::vector<PresetComparison> compared;

@@ -41,7 +41,7 @@ bool optionServes(const std::string& option, const std::string& command)
     static const std::set<std::string> planBuilding{"--bits", "--rank", "--iters", "--steps", "--block-size",
                                                     "--method", "--svd", "--threads", "--target", "--plan",
                                                     "--preset", "--alpha", "--adapter-dtype", "--seed",
-                                                    "--on-bad-tensor"};
+                                                    "--on-bad-tensor", "--calib", "--damping"};
     static const std::set<std::string> planOnly{"--budget", "--bits-choices", "--rank-choices", "--measure-steps",
                                                 "--compare"};
     if (option == "--json")
@@ -50,7 +50,7 @@ bool optionServes(const std::string& option, const std::string& command)
         return command != "inspect";
     if (option == "--target")
         return command != "unpack";
-    if (option == "--format")
+    if (option == "--format" || option == "--objective")
         return command == "quantize";
     if (planBuilding.count(option))
         return command == "quantize" || command == "plan";
@@ -71,10 +71,11 @@ usage:
        [--svd exact|fast] [--threads N] [--target REGEX]... [--plan FILE] [--preset NAME]
        [--alpha A] [--adapter-dtype f32|bf16|f16] [--seed S] [--on-bad-tensor fail|keep]
        [--format hf-peft|bnb-nf4|packed]... [--json] [--force]
+       [--calib STATS [--damping D] [--objective output|weight]]
   loftq plan SRC --budget BITSbits|SIZE[K|M|G]B -o PLAN.json [--bits-choices 2,3,4,8]
        [--rank-choices R,...] [--measure-steps N|plan] [--compare PRESET]... [--json] [--force]
        [plan options of quantize: --plan --preset --rank --iters --method --block-size --svd
-        --threads --target --alpha --adapter-dtype --seed --on-bad-tensor]
+        --threads --target --alpha --adapter-dtype --seed --on-bad-tensor --calib --damping]
   loftq unpack PACKED -o OUT [--force]
   loftq --help | --version
 
@@ -88,6 +89,10 @@ bitsandbytes NF4 pre-quantized (every quantized layer nf, 4 bits, block 64); pac
 model.loftq with bit-packed codes. One format writes into OUT; several write OUT/<format>/ each.
 plan measures every target at each allowed bits setting and picks the bits (and ranks) that
 minimize the total squared error within the budget; quantize --plan PLAN.json runs it.
+--calib STATS (calibration statistics): each step fits the adapter that minimizes the output
+error on the calibration inputs, and the report gives output errors beside weight errors;
+--damping D adds D * mean(diag H) to H (default: the statistics', 0.01); --objective weight keeps
+plain LoftQ but still reports output errors. plan --calib allocates on output errors.
 unpack writes the hf-peft export of a packed model.loftq.
 exit status: 0 done, 1 runtime failure, 2 bad usage or bad input, 130 cancelled
 )";
@@ -190,6 +195,15 @@ CliOptions parseCommandLine(const std::vector<std::string>& args)
         else if (a == "--measure-steps") {
             const auto& v = value();
             o.budgetOptions.measureSteps = v == "plan" ? std::nullopt : std::optional(parseNumber<int>(a, v, 1, 1000));
+        } else if (a == "--calib")
+            o.calibration = value();
+        else if (a == "--damping")
+            o.damping = parseNumber<double>(a, value(), 0.0, 1e6);
+        else if (a == "--objective") {
+            const auto& v = value();
+            if (v != "output" && v != "weight")
+                usageError("--objective must be output or weight");
+            o.weightObjective = v == "weight";
         } else if (a == "--compare")
             o.comparePresets.push_back(value());
         else if (a == "--force")
@@ -219,6 +233,8 @@ CliOptions parseCommandLine(const std::vector<std::string>& args)
     }
     if (!formats.empty())
         o.run.formats = formats;
+    if (o.calibration.empty() && (o.damping || o.weightObjective))
+        usageError("--damping and --objective need --calib STATS");
 
     if (planFile)
         o.plan = Plan::load(*planFile);

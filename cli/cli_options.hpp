@@ -5,6 +5,7 @@
 #include "loftq/plan.hpp"
 #include "loftq/runner.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ struct CliOptions {
     BudgetOptions budgetOptions;
     std::string planOutput;
     std::vector<std::string> comparePresets;
+    // quantize and plan: calibration statistics (docs/calibration.md), opened by the command;
+    // its damping and objective go into run / budgetOptions then.
+    std::string calibration;
+    std::optional<double> damping;
+    bool weightObjective = false;
 };
 
 CliOptions parseCommandLine(const std::vector<std::string>& args);

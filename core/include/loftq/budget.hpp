@@ -17,6 +17,8 @@
 
 namespace loftq {
 
+class CalibrationStats;
+
 struct Budget {
     enum class Kind { AverageBits, Bytes };
     Kind kind = Kind::AverageBits;
@@ -36,20 +38,25 @@ struct BudgetOptions {
     std::optional<int> measureSteps = 1;   // LoftQ steps per measurement; empty: the plan's steps
     int threads = 1;
     std::uint64_t maxColumns = kDefaultBudgetColumns;
+    // Calibration statistics: measure output errors tr(E H E^T) with output-aware LoftQ instead
+    // (docs/calibration.md); `damping` empty: the statistics' default.
+    const CalibrationStats* calibration = nullptr;
+    std::optional<double> damping;
 };
 
 struct LayerOption {
     int bits = 0;
     int rank = 0;
     std::uint64_t bytes = 0;   // packed size, estimateLayerSize: codes + float32 scales + adapter
-    double squaredError = 0;   // ||W - Q - B A||_F^2 of the measurement
+    double squaredError = 0;   // ||W - Q - B A||_F^2 of the measurement (or its output error)
 };
 
 struct LayerCurve {
     LayerDescriptor layer;
     LayerPlan plan;            // the base plan's setting for this layer
-    double squaredNorm = 0;    // ||W||_F^2
+    double squaredNorm = 0;    // ||W||_F^2, or tr(W H W^T) when `output`
     std::vector<LayerOption> options;
+    bool output = false;       // errors are output errors tr(E H E^T), not ||E||_F^2
 };
 
 struct BudgetProgress {

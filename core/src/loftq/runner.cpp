@@ -2,6 +2,7 @@
 // While one target computes, the next one is read and converted on another thread.
 #include "loftq/runner.hpp"
 #include "../export/export_set.hpp"
+#include "loftq/calib_run.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/layer_job.hpp"
 #include "loftq/output_folder.hpp"
@@ -136,8 +137,21 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
             totalWork += double(planned[i].layer.elements()) * planned[i].plan.steps;
     }
 
+    std::optional<OutputObjectiveSource> outputs;
+    if (options.calibration) {
+        std::vector<LayerDescriptor> quantized;
+        for (const auto& p : planned)
+            if (p.plan.quantize)
+                quantized.push_back(p.layer);
+        outputs.emplace(*options.calibration, options.damping, cp, quantized);
+    }
+
     RunReport report;
     report.source = cp.path();
+    if (outputs) {
+        report.calibration = options.calibration->path();
+        report.damping = outputs->damping();
+    }
     report.threads = threads;
     report.sourceBytes = cp.totalBytes();
 
@@ -227,6 +241,9 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
         clock.emit({.kind = ProgressEvent::Kind::LayerStarted, .layerIndex = li, .layer = tensor.info.name}, workDone);
         LoftqSettings settings = loftqSettingsFor(plan, pl, threads);
         settings.quantizer = spec;
+        const LayerObjective objective = outputs ? outputs->objectiveFor(pl.layer) : LayerObjective{};
+        if (!options.weightObjective)
+            settings.output = objective.output.get();
         const auto started = Clock::now();
         const double stepWork = double(pl.layer.elements());
         int stepsDone = 0;
@@ -255,6 +272,8 @@ RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& optio
             lr.adapterSingularValues.assign(result.residualTopSingularValues.data(),
                                             result.residualTopSingularValues.data() +
                                                 result.residualTopSingularValues.size());
+        if (outputs)
+            recordOutputErrors(lr, objective, settings, result, W, measured.Q, measured.B, measured.A);
         lr.seconds = std::chrono::duration<double>(Clock::now() - started).count();
         const QuantizedLayer q{&pl.layer, &pl.plan, &result, &measured.Q, &measured.A, &measured.B, lr.alpha};
         if (exports)
