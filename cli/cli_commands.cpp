@@ -33,15 +33,22 @@ void printEstimatedSizes(const Checkpoint& cp, const CliOptions& o, std::FILE* o
     std::fprintf(out, "%s (source %s)\n", line.c_str(), humanBytes(double(cp.totalBytes())).c_str());
 }
 
+// The statistics --calib names (none without it).
+std::optional<CalibrationStats> openCalibration(const CliOptions& o)
+{
+    if (o.calibration.empty())
+        return std::nullopt;
+    return CalibrationStats::open(o.calibration);
+}
+
 int quantize(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
 {
     const auto cp = Checkpoint::open(o.source);
     if (!o.json)
         printEstimatedSizes(cp, o, out);
-    std::optional<CalibrationStats> stats;
+    const auto stats = openCalibration(o);
     RunOptions run = o.run;
-    if (!o.calibration.empty()) {
-        stats = CalibrationStats::open(o.calibration);
+    if (stats) {
         run.calibration = &*stats;
         run.damping = o.damping;
         run.weightObjective = o.weightObjective;
@@ -66,10 +73,9 @@ int plan(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, s
         if (tty)
             std::fprintf(err, "\rmeasuring %d/%d settings  %s\x1b[K", p.done, p.total, p.layer.c_str());
     };
-    std::optional<CalibrationStats> stats;
+    const auto stats = openCalibration(o);
     BudgetOptions budgetOptions = o.budgetOptions;
-    if (!o.calibration.empty()) {
-        stats = CalibrationStats::open(o.calibration);
+    if (stats) {
         budgetOptions.calibration = &*stats;
         budgetOptions.damping = o.damping;
     }

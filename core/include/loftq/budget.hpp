@@ -38,7 +38,7 @@ struct BudgetOptions {
     std::optional<int> measureSteps = 1;   // LoftQ steps per measurement; empty: the plan's steps
     int threads = 1;
     std::uint64_t maxColumns = kDefaultBudgetColumns;
-    // Calibration statistics: measure output errors tr(E H E^T) with output-aware LoftQ instead
+    // Calibration statistics: measure relative output errors with output-aware LoftQ instead
     // (docs/calibration.md); `damping` empty: the statistics' default.
     const CalibrationStats* calibration = nullptr;
     std::optional<double> damping;
@@ -48,15 +48,16 @@ struct LayerOption {
     int bits = 0;
     int rank = 0;
     std::uint64_t bytes = 0;   // packed size, estimateLayerSize: codes + float32 scales + adapter
-    double squaredError = 0;   // ||W - Q - B A||_F^2 of the measurement (or its output error)
+    double squaredError = 0;   // ||W - Q - B A||_F^2 of the measurement (see LayerCurve::output)
 };
 
 struct LayerCurve {
     LayerDescriptor layer;
     LayerPlan plan;            // the base plan's setting for this layer
-    double squaredNorm = 0;    // ||W||_F^2, or tr(W H W^T) when `output`
+    double squaredNorm = 0;    // ||W||_F^2
     std::vector<LayerOption> options;
-    bool output = false;       // errors are output errors tr(E H E^T), not ||E||_F^2
+    // Errors are relative output errors times ||W||^2: sqrt(tr(E H E^T) / tr(W H W^T)) ||W||.
+    bool output = false;
 };
 
 struct BudgetProgress {
