@@ -6,6 +6,7 @@
 #include "terminal_progress.hpp"
 #include "tokenize_command.hpp"
 #include "loftq/atomic_file.hpp"
+#include "loftq/calib_stats.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/packed_format.hpp"
 #include "loftq/size_estimate.hpp"
@@ -35,13 +36,28 @@ void printEstimatedSizes(const Checkpoint& cp, const CliOptions& o, std::FILE* o
     std::fprintf(out, "%s (source %s)\n", line.c_str(), humanBytes(double(cp.totalBytes())).c_str());
 }
 
+// The statistics --calib names (none without it).
+std::optional<CalibrationStats> openCalibration(const CliOptions& o)
+{
+    if (o.calibration.empty())
+        return std::nullopt;
+    return CalibrationStats::open(o.calibration);
+}
+
 int quantize(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
 {
     const auto cp = Checkpoint::open(o.source);
     if (!o.json)
         printEstimatedSizes(cp, o, out);
+    const auto stats = openCalibration(o);
+    RunOptions run = o.run;
+    if (stats) {
+        run.calibration = &*stats;
+        run.damping = o.damping;
+        run.weightObjective = o.weightObjective;
+    }
     TerminalProgress progress(o.json, out, err);
-    const auto report = runJob(cp, o.plan, o.run, std::ref(progress), cancel);
+    const auto report = runJob(cp, o.plan, run, std::ref(progress), cancel);
     if (!o.json) {
         printLayerTable(report, out);
         std::fprintf(out, "export written to %s\n", o.run.outputDir.c_str());
@@ -60,7 +76,13 @@ int plan(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, s
         if (tty)
             std::fprintf(err, "\rmeasuring %d/%d settings  %s\x1b[K", p.done, p.total, p.layer.c_str());
     };
-    const auto result = planForBudget(cp, o.plan, o.budget, o.budgetOptions, progress, cancel);
+    const auto stats = openCalibration(o);
+    BudgetOptions budgetOptions = o.budgetOptions;
+    if (stats) {
+        budgetOptions.calibration = &*stats;
+        budgetOptions.damping = o.damping;
+    }
+    const auto result = planForBudget(cp, o.plan, o.budget, budgetOptions, progress, cancel);
     if (tty)
         std::fprintf(err, "\n");
     std::vector<PresetComparison> compared;

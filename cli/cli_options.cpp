@@ -180,6 +180,16 @@ const std::vector<Option> kOptions{
              usageError("--variant must be full or backbone");
          g.o.variant = *variant;
      }},
+    {{"--calib"}, "STATS", kPlanBuilding, "calibration statistics: fit each adapter to the layer's output error (docs/calibration.md)",
+     [](Given& g, const std::string&, const std::string& v) { g.o.calibration = v; }},
+    {{"--damping"}, "D", kPlanBuilding, "with --calib: add D * mean(diag H) to H (default: the statistics', 0.01)",
+     [](Given& g, const std::string& a, const std::string& v) { g.o.damping = parseNumber<double>(a, v, 0.0, 1e6); }},
+    {{"--objective"}, "output|weight", {"quantize"}, "with --calib: weight keeps plain LoftQ but reports output errors",
+     [](Given& g, const std::string&, const std::string& v) {
+         if (v != "output" && v != "weight")
+             usageError("--objective must be output or weight");
+         g.o.weightObjective = v == "weight";
+     }},
     {{"--json"}, "", kJson, "machine-readable output",
      [](Given& g, const std::string&, const std::string&) { g.o.json = true; }},
     {{"--force"}, "", kWriting, "replace an existing output",
@@ -255,6 +265,8 @@ CliOptions finish(Given g, const Command& command)
     }
     if (!g.formats.empty())
         o.run.formats = g.formats;
+    if (o.calibration.empty() && (o.damping || o.weightObjective))
+        usageError("--damping and --objective need --calib STATS");
 
     if (g.planFile)
         o.plan = Plan::load(*g.planFile);

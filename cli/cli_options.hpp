@@ -6,6 +6,7 @@
 #include "loftq/plan.hpp"
 #include "loftq/runner.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@ struct CliOptions {
     std::string original;
     ModelVariant variant = ModelVariant::Full;
     EvalOptions eval;
+    // quantize and plan: calibration statistics (docs/calibration.md), opened by the command;
+    // its damping and objective go into run / budgetOptions then.
+    std::string calibration;
+    std::optional<double> damping;
+    bool weightObjective = false;
 };
 
 CliOptions parseCommandLine(const std::vector<std::string>& args);

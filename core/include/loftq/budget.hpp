@@ -17,6 +17,8 @@
 
 namespace loftq {
 
+class CalibrationStats;
+
 struct Budget {
     enum class Kind { AverageBits, Bytes };
     Kind kind = Kind::AverageBits;
@@ -38,13 +40,17 @@ struct BudgetOptions {
     std::uint64_t maxColumns = kDefaultBudgetColumns;
     // How nf codes are found, as the run the plan is for will (nfArithmeticFor in export_format.hpp).
     ScaleArithmetic nfArithmetic = ScaleArithmetic::Divide;
+    // Calibration statistics: measure relative output errors with output-aware LoftQ instead
+    // (docs/calibration.md); `damping` empty: the statistics' default.
+    const CalibrationStats* calibration = nullptr;
+    std::optional<double> damping;
 };
 
 struct LayerOption {
     int bits = 0;
     int rank = 0;
     std::uint64_t bytes = 0;   // packed size, estimateLayerSize: codes + float32 scales + adapter
-    double squaredError = 0;   // ||W - Q - B A||_F^2 of the measurement
+    double squaredError = 0;   // ||W - Q - B A||_F^2 of the measurement (see LayerCurve::output)
 };
 
 struct LayerCurve {
@@ -52,6 +58,8 @@ struct LayerCurve {
     LayerPlan plan;            // the base plan's setting for this layer
     double squaredNorm = 0;    // ||W||_F^2
     std::vector<LayerOption> options;
+    // Errors are relative output errors times ||W||^2: sqrt(tr(E H E^T) / tr(W H W^T)) ||W||.
+    bool output = false;
 };
 
 struct BudgetProgress {

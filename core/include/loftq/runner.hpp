@@ -8,10 +8,13 @@
 #include "loftq/report.hpp"
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace loftq {
+
+class CalibrationStats;
 
 struct RunOptions {
     std::string outputDir;             // empty: measure only, write nothing
@@ -19,6 +22,12 @@ struct RunOptions {
     bool force = false;                // allow a non-empty output folder (see core/src/io/output_folder.hpp)
     int threads = 1;
     bool keepSpectra = true;           // keep the adapter's singular values in the report
+    // Calibration statistics (docs/calibration.md): the steps minimize the output error, and the
+    // report gives output errors beside weight errors. weightObjective keeps plain LoftQ steps
+    // but still measures the output errors (to compare the two objectives).
+    const CalibrationStats* calibration = nullptr;
+    std::optional<double> damping;     // lambda / mean(diag H); empty: the statistics' default
+    bool weightObjective = false;
 };
 
 // Runs the whole job. Throws Error (BadInput / Runtime / Cancelled); on any throw nothing is left

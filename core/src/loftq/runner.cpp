@@ -2,6 +2,7 @@
 // While one target computes, the next one is read and converted on another thread.
 #include "loftq/runner.hpp"
 #include "export/export_set.hpp"
+#include "loftq/calib_run.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/layer_job.hpp"
 #include "io/output_folder.hpp"
@@ -158,6 +159,14 @@ public:
         report_.source = cp.path();
         report_.threads = threads_;
         report_.sourceBytes = cp.totalBytes();
+        if (options.calibration) {
+            std::vector<LayerDescriptor> layers;
+            for (const auto& [name, p] : quantized_)
+                layers.push_back(p->layer);
+            outputs_.emplace(*options.calibration, options.damping, cp, layers);
+            report_.calibration = options.calibration->path();
+            report_.damping = outputs_->damping();
+        }
     }
 
     RunReport run()
@@ -240,7 +249,7 @@ private:
     void quantizeLayer(const CheckpointTensor& tensor, int index, MatrixRM W)
     {
         const PlannedLayer& pl = planned_[std::size_t(index)];
-        const LoftqSettings settings = loftqSettingsFor(plan_, pl, threads_, nfArithmetic_);
+        LoftqSettings settings = loftqSettingsFor(plan_, pl, threads_, nfArithmetic_);
         std::string problem = checkQuantizable(settings.quantizer, pl.layer.elements());
         if (problem.empty() && !allFinite(W, threads_))
             problem = "contains NaN or Inf values";
@@ -256,6 +265,9 @@ private:
 
         clock_.emit({.kind = ProgressEvent::Kind::LayerStarted, .layerIndex = index, .layer = tensor.info.name},
                     workDone_);
+        const LayerObjective objective = outputs_ ? outputs_->objectiveFor(pl.layer) : LayerObjective{};
+        if (!options_.weightObjective)
+            settings.output = objective.output.get();
         const auto started = Clock::now();
         int stepsDone = 0;
         auto result = runLoftq(
@@ -285,6 +297,8 @@ private:
             lr.adapterSingularValues.assign(result.residualTopSingularValues.data(),
                                             result.residualTopSingularValues.data() +
                                                 result.residualTopSingularValues.size());
+        if (outputs_)
+            recordOutputErrors(lr, objective, settings, result, W, result.Q, measured.B, measured.A);
         lr.seconds = std::chrono::duration<double>(Clock::now() - started).count();
         const QuantizedLayer q{&pl.layer, &pl.plan, &result, &result.Q, &measured.A, &measured.B, lr.alpha};
         exportTensor(tensor, &q);
@@ -300,6 +314,7 @@ private:
     const std::vector<PlannedLayer> planned_;
     std::map<std::string, std::size_t> index_;                  // tensor name -> planned_ index
     std::map<std::string, const PlannedLayer*> quantized_;      // the targets the plan quantizes
+    std::optional<OutputObjectiveSource> outputs_;              // with calibration statistics
     ProgressClock clock_;
     // Declared before the writers: on a failure their staged files go first, then the folders.
     OutputFolderRollback folder_;
