@@ -210,7 +210,7 @@ private slots:
             const auto adapter = full->adapter(l.layer.modulePath);
             QVERIFY(adapter);
             const MatrixRM residual = W - Q - adapter->scale * (adapter->B * adapter->A);
-            const double err = double(residual.norm() / W.norm());
+            const double err = residual.cast<double>().norm() / W.cast<double>().norm();
             QVERIFY2(std::abs(err - l.relError) <= 1e-5 * l.relError,
                      qPrintable(QStringLiteral("%1: %2 vs the run's %3").arg(QString::fromStdString(l.layer.tensorName))
                                     .arg(err).arg(l.relError)));
