@@ -4,7 +4,7 @@
 // is the same at any thread count.
 #include "loftq/calib_accumulator.hpp"
 #include "loftq/errors.hpp"
-#include "loftq/row_chunks.hpp"
+#include "linalg/row_chunks.hpp"
 
 namespace loftq {
 namespace {

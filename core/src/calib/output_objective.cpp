@@ -2,7 +2,7 @@
 // H + lambda I: tr(E H E^T) = ||E L||^2 - lambda ||E||^2, so no tokens x out activations are formed.
 // Products with L run over fixed row chunks (any thread count gives the same results).
 #include "loftq/calib_objective.hpp"
-#include "loftq/row_chunks.hpp"
+#include "linalg/row_chunks.hpp"
 
 #include <Eigen/Cholesky>
 #include <cmath>
