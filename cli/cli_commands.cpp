@@ -47,6 +47,8 @@ std::optional<CalibrationStats> openCalibration(const CliOptions& o)
 int quantize(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
 {
     const auto cp = Checkpoint::open(o.source);
+    const auto evaluation = o.evalText.empty() ? nullptr
+                                               : std::make_unique<ExportEvaluation>(o.source, o.evalText, o.run.threads);
     if (!o.json)
         printEstimatedSizes(cp, o, out);
     const auto stats = openCalibration(o);
@@ -62,6 +64,8 @@ int quantize(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* ou
         printLayerTable(report, out);
         std::fprintf(out, "export written to %s\n", o.run.outputDir.c_str());
     }
+    if (evaluation)
+        evaluation->run(o.run, o.json, cancel, out, err);
     return 0;
 }
 

@@ -180,6 +180,8 @@ const std::vector<Option> kOptions{
              usageError("--variant must be full or backbone");
          g.o.variant = *variant;
      }},
+    {{"--eval-text"}, "FILE", {"quantize"}, "evaluate the export on FILE (original, backbone, backbone + adapter; docs/model.md)",
+     [](Given& g, const std::string&, const std::string& v) { g.o.evalText = v; }},
     {{"--calib"}, "STATS", kPlanBuilding, "calibration statistics: fit each adapter to the layer's output error (docs/calibration.md)",
      [](Given& g, const std::string&, const std::string& v) { g.o.calibration = v; }},
     {{"--damping"}, "D", kPlanBuilding, "with --calib: add D * mean(diag H) to H (default: the statistics', 0.01)",

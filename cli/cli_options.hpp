@@ -35,6 +35,7 @@ struct CliOptions {
     std::string calibration;
     std::optional<double> damping;
     bool weightObjective = false;
+    std::string evalText; // quantize --eval-text: evaluate the export on this text
 };
 
 CliOptions parseCommandLine(const std::vector<std::string>& args);

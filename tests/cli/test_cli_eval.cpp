@@ -72,6 +72,36 @@ private slots:
         QVERIFY2(refusedWithOneLine(r, "--variant must be full or backbone"), r.err.constData());
     }
 
+    // quantize --eval-text: the three models side by side in the summary and in the report.
+    void quantizeEvaluatesItsExport()
+    {
+        QTemporaryDir tmp;
+        const auto out = tmp.filePath("out");
+        const auto r = test::runLoftq({"quantize", q(test::picoLlama()), "-o", out, "--target", "layers\\.0\\.mlp\\.up_proj",
+                                       "--bits", "2", "--rank", "4", "--iters", "1", "--eval-text", q(data("apache-2.0.txt")),
+                                       "--threads", "2"}, 600000);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const auto summary = QString::fromUtf8(r.out);
+        QVERIFY2(summary.contains("backbone (QLoRA init)") && summary.contains("backbone + adapter"), qPrintable(summary));
+        const auto evaluation = test::readJson(out.toStdString() + "/loftq_report.json").at("evaluation");
+        const auto full = evaluation.at("full").at("comparison"), backbone = evaluation.at("backbone").at("comparison");
+        QVERIFY(full.at("kl_mean").get<double>() > 0);
+        QVERIFY(full.at("kl_mean").get<double>() < backbone.at("kl_mean").get<double>()); // the adapter helps
+        QVERIFY(evaluation.at("original").at("nll").get<double>() > 0);
+    }
+
+    // A text the original cannot evaluate stops quantize before anything is written.
+    void quantizeRefusesABadEvalTextFirst()
+    {
+        QTemporaryDir tmp;
+        const auto shortText = tmp.filePath("short.txt");
+        std::ofstream(shortText.toStdString()) << "too short";
+        const auto out = tmp.filePath("out");
+        const auto r = test::runLoftq({"quantize", q(test::picoLlama()), "-o", out, "--eval-text", shortText});
+        QVERIFY2(refusedWithOneLine(r, shortText + ": 9 tokens are fewer than one window"), r.err.constData());
+        QVERIFY(!std::filesystem::exists(out.toStdString()));
+    }
+
     void ctrlCExits130()
     {
         test::ChildProcess p;
