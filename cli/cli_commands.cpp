@@ -36,6 +36,8 @@ void printEstimatedSizes(const Checkpoint& cp, const CliOptions& o, std::FILE* o
 int quantize(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
 {
     const auto cp = Checkpoint::open(o.source);
+    const auto evaluation = o.evalText.empty() ? nullptr
+                                               : std::make_unique<ExportEvaluation>(o.source, o.evalText, o.run.threads);
     if (!o.json)
         printEstimatedSizes(cp, o, out);
     TerminalProgress progress(o.json, out, err);
@@ -44,6 +46,8 @@ int quantize(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* ou
         printLayerTable(report, out);
         std::fprintf(out, "export written to %s\n", o.run.outputDir.c_str());
     }
+    if (evaluation)
+        evaluation->run(o.run, o.json, cancel, out, err);
     return 0;
 }
 

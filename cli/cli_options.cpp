@@ -50,7 +50,7 @@ bool optionServes(const std::string& option, const std::string& command)
         return command != "inspect";
     if (option == "--target")
         return command != "unpack";
-    if (option == "--format")
+    if (option == "--format" || option == "--eval-text")
         return command == "quantize";
     if (planBuilding.count(option))
         return command == "quantize" || command == "plan";
@@ -70,7 +70,7 @@ usage:
   loftq quantize SRC -o OUT [--bits N] [--rank R] [--iters T] [--method nf|uniform] [--block-size B]
        [--svd exact|fast] [--threads N] [--target REGEX]... [--plan FILE] [--preset NAME]
        [--alpha A] [--adapter-dtype f32|bf16|f16] [--seed S] [--on-bad-tensor fail|keep]
-       [--format hf-peft|bnb-nf4|packed]... [--json] [--force]
+       [--format hf-peft|bnb-nf4|packed]... [--eval-text FILE] [--json] [--force]
   loftq plan SRC --budget BITSbits|SIZE[K|M|G]B -o PLAN.json [--bits-choices 2,3,4,8]
        [--rank-choices R,...] [--measure-steps N|plan] [--compare PRESET]... [--json] [--force]
        [plan options of quantize: --plan --preset --rank --iters --method --block-size --svd
@@ -91,6 +91,8 @@ model.loftq with bit-packed codes. One format writes into OUT; several write OUT
 plan measures every target at each allowed bits setting and picks the bits (and ranks) that
 minimize the total squared error within the budget; quantize --plan PLAN.json runs it.
 unpack writes the hf-peft export of a packed model.loftq.
+--eval-text FILE evaluates the export on FILE (original, backbone, backbone + adapter) and adds
+the figures to loftq_report.json.
 eval measures NLL, perplexity and bits per byte of MODEL (a checkpoint, an export folder or a
 model.loftq; --variant backbone drops the adapter) and, with --compare, KL(original || model) and
 top-1 agreement; defaults: context min(512, max positions), 16384 tokens.
@@ -199,6 +201,8 @@ CliOptions parseCommandLine(const std::vector<std::string>& args)
             o.comparePresets.push_back(value());
         else if (a == "--force")
             o.run.force = true;
+        else if (a == "--eval-text")
+            o.evalText = value();
         else if (a.starts_with("-"))
             usageError("unknown option " + a);
         else if (o.source.empty())

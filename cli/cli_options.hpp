@@ -21,6 +21,7 @@ struct CliOptions {
     BudgetOptions budgetOptions;
     std::string planOutput;
     std::vector<std::string> comparePresets;
+    std::string evalText; // quantize --eval-text: evaluate the export on this text
 };
 
 CliOptions parseCommandLine(const std::vector<std::string>& args);

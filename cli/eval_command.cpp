@@ -1,11 +1,14 @@
 #include "eval_command.hpp"
 
 #include "terminal_progress.hpp"
+#include "loftq/atomic_file.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/eval.hpp"
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <thread>
 
@@ -129,6 +132,56 @@ int runEval(const std::vector<std::string>& args, const std::atomic<bool>* cance
         printSummary(out, result);
     }
     return 0;
+}
+
+ExportEvaluation::ExportEvaluation(const std::string& source, const std::string& textFile, int threads)
+    : original_(openModelSource(source)), tokens_(tokensFromText(textFile, original_->tokenizerFolder()))
+{
+    options_.threads = threads;
+    checkEvaluable(*original_, tokens_, options_);
+}
+
+void ExportEvaluation::run(const RunOptions& run, bool json, const std::atomic<bool>* cancel, std::FILE* out,
+                           std::FILE* err) const
+{
+    namespace fs = std::filesystem;
+    std::vector<fs::path> folders;
+    for (const auto f : run.formats)
+        folders.push_back(run.formats.size() > 1 ? fs::path(run.outputDir) / exportFormatName(f) : fs::path(run.outputDir));
+    // Every format of one run stands for the same Q and adapter; the first is evaluated.
+    nlohmann::json evaluation{{"text", tokens_.source}};
+    std::vector<EvalResult> results;
+    for (const auto variant : {ModelVariant::Backbone, ModelVariant::Full}) {
+        const auto model = openModelSource(folders.front().string(), variant);
+        TerminalProgress progress(json, out, err);
+        results.push_back(evaluate(*model, original_.get(), tokens_, options_, std::ref(progress), cancel));
+        evaluation[std::string(modelVariantName(variant))] = toJson(results.back());
+    }
+    evaluation["original"] = toJson(results.front())["original_metrics"];
+    for (const auto& folder : folders) {
+        const auto reportPath = (folder / "loftq_report.json").string();
+        std::ifstream in(reportPath);
+        auto report = nlohmann::json::parse(in, nullptr, false);
+        if (report.is_discarded())
+            throwRuntime(reportPath, "cannot be read back to add the evaluation");
+        report["evaluation"] = evaluation;
+        writeFileAtomically(reportPath, report.dump(2) + "\n");
+    }
+    if (json) {
+        std::fprintf(out, "%s\n", nlohmann::json{{"event", "export_evaluation"}, {"evaluation", evaluation}}.dump().c_str());
+        return;
+    }
+    const auto& r = results.front();
+    std::fprintf(out, "evaluation on %s: %zu windows of %d (%zu predictions)\n", tokens_.source.c_str(), r.windows,
+                 r.context, r.predictions);
+    std::fprintf(out, "%-22s %10s %11s %10s %10s %8s\n", "", "NLL", "perplexity", "KL mean", "KL p99", "top-1");
+    std::fprintf(out, "%-22s %10.4f %11.3f\n", "original", r.originalMetrics->nll, r.originalMetrics->perplexity);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const auto& e = results[i];
+        std::fprintf(out, "%-22s %10.4f %11.3f %10.5f %10.5f %7.2f%%\n", i == 0 ? "backbone (QLoRA init)" : "backbone + adapter",
+                     e.metrics.nll, e.metrics.perplexity, e.comparison->meanKl, e.comparison->p99Kl,
+                     100 * e.comparison->top1Agreement);
+    }
 }
 
 } // namespace loftq::cli

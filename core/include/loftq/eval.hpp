@@ -81,6 +81,10 @@ struct EvalResult {
 // Without the per-prediction KL array unless asked (it is large).
 nlohmann::json toJson(const EvalResult& r, bool withPerPrediction = false);
 
+// Everything evaluate() checks before it computes (architecture, context, enough ids, ids inside the
+// vocabulary), so a front end can refuse bad input before other work. Returns the context used.
+int checkEvaluable(const ModelSource& model, const EvalTokens& tokens, const EvalOptions& options);
+
 // Runs the evaluation. `original` (optional) must have the same architecture and shapes.
 // Throws Error(BadInput) for unsupported models, too few tokens, ids outside the vocabulary or
 // mismatched models; Error(Cancelled) when `cancel` becomes true. Progress events: RunStarted,

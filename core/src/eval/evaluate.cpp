@@ -154,6 +154,22 @@ private:
 
 } // namespace
 
+int checkEvaluable(const ModelSource& model, const EvalTokens& tokens, const EvalOptions& options)
+{
+    const auto arch = model::describeModel(model.config(), model.label());
+    const int context = chooseContext(arch, options, model.label());
+    const std::size_t used = std::min(options.maxTokens, tokens.ids.size());
+    if (used / std::size_t(context) == 0)
+        throwBadInput(tokens.source, std::to_string(used) + " tokens are fewer than one window of " +
+                                         std::to_string(context) + " (--context)");
+    for (std::size_t i = 0; i < used / std::size_t(context) * std::size_t(context); ++i)
+        if (tokens.ids[i] < 0 || tokens.ids[i] >= arch.vocab)
+            throwBadInput(tokens.source, "token id " + std::to_string(tokens.ids[i]) + " at position " + std::to_string(i) +
+                                             " is outside the vocabulary of " + model.label() + " (vocab_size " +
+                                             std::to_string(arch.vocab) + ")");
+    return context;
+}
+
 EvalResult evaluate(const ModelSource& model, const ModelSource* original, const EvalTokens& tokens,
                     const EvalOptions& options, const ProgressSink& progress, const std::atomic<bool>* cancel)
 {
@@ -166,18 +182,9 @@ EvalResult evaluate(const ModelSource& model, const ModelSource* original, const
     for (const auto& m : models)
         checkAdapterModules(m);
     const auto& arch = models[0].arch;
-    const int context = chooseContext(arch, options, model.label());
-    const std::size_t used = std::min(options.maxTokens, tokens.ids.size());
-    const std::size_t windows = used / std::size_t(context);
-    if (windows == 0)
-        throwBadInput(tokens.source, std::to_string(used) + " tokens are fewer than one window of " +
-                                         std::to_string(context) + " (--context)");
+    const int context = checkEvaluable(model, tokens, options);
+    const std::size_t windows = std::min(options.maxTokens, tokens.ids.size()) / std::size_t(context);
     const std::vector<TokenId> ids(tokens.ids.begin(), tokens.ids.begin() + std::ptrdiff_t(windows * context));
-    for (std::size_t i = 0; i < ids.size(); ++i)
-        if (ids[i] < 0 || ids[i] >= arch.vocab)
-            throwBadInput(tokens.source, "token id " + std::to_string(ids[i]) + " at position " + std::to_string(i) +
-                                             " is outside the vocabulary of " + model.label() + " (vocab_size " +
-                                             std::to_string(arch.vocab) + ")");
 
     const int threads = std::max(1, options.threads);
     const int stages = arch.layers * int(models.size()) + 1;

@@ -5,7 +5,6 @@
 
 #include "loftq/errors.hpp"
 #include "loftq/page_release.hpp"
-#include "peft_adapter.hpp"
 #include "tensor_values.hpp"
 
 #include <filesystem>
@@ -18,7 +17,7 @@ using json = nlohmann::json;
 
 constexpr const char* kQuantStateSuffix = ".quant_state.bitsandbytes__nf4";
 
-class CheckpointSource final : public ModelSource {
+class CheckpointSource final : public AdaptedSource {
 public:
     CheckpointSource(Checkpoint checkpoint, ModelVariant variant) : cp_(std::move(checkpoint)), variant_(variant)
     {
@@ -62,15 +61,8 @@ public:
     {
         if (const auto* state = cp_.find(name + kQuantStateSuffix))
             return decodeNf4(name, *state);
-        auto m = readTensor(name);
-        return conv1d ? MatrixRM(m.transpose()) : m;
+        return outByIn(readTensor(name), conv1d);
     }
-
-    std::optional<LowRankAdapter> adapter(const std::string& modulePath) const override
-    {
-        return adapter_ ? adapter_->find(modulePath) : std::nullopt;
-    }
-    std::vector<std::string> adaptedModules() const override { return adapter_ ? adapter_->modules() : std::vector<std::string>{}; }
 
 private:
     std::string configLabel() const { return (fs::path(cp_.directory()) / "config.json").string(); }
@@ -125,7 +117,6 @@ private:
 
     Checkpoint cp_;
     ModelVariant variant_;
-    std::optional<PeftAdapter> adapter_;
 };
 
 } // namespace

@@ -5,7 +5,6 @@
 
 #include "../export/packed_container.hpp"
 #include "loftq/errors.hpp"
-#include "peft_adapter.hpp"
 #include "tensor_values.hpp"
 
 #include <filesystem>
@@ -20,7 +19,7 @@ std::string_view asText(std::span<const std::byte> bytes)
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
-class PackedSource final : public ModelSource {
+class PackedSource final : public AdaptedSource {
 public:
     PackedSource(const std::string& path, ModelVariant variant)
         : container_(std::make_shared<detail::PackedContainer>(path)), variant_(variant)
@@ -63,7 +62,7 @@ public:
         const auto& t = tensor(name);
         if (const auto it = container_->layout().layers.find(name); it != container_->layout().layers.end()) {
             auto Q = decoded(t, it->second);
-            return it->second.conv1d ? MatrixRM(Q.transpose()) : Q;
+            return outByIn(std::move(Q), it->second.conv1d);
         }
         return tensorValues(t, container_->bytes(name, t.dtype, t.byteSize()), container_->path());
     }
@@ -85,15 +84,8 @@ public:
     {
         if (const auto it = container_->layout().layers.find(name); it != container_->layout().layers.end())
             return decoded(tensor(name), it->second);
-        auto m = readTensor(name);
-        return conv1d ? MatrixRM(m.transpose()) : m;
+        return outByIn(readTensor(name), conv1d);
     }
-
-    std::optional<LowRankAdapter> adapter(const std::string& modulePath) const override
-    {
-        return adapter_ ? adapter_->find(modulePath) : std::nullopt;
-    }
-    std::vector<std::string> adaptedModules() const override { return adapter_ ? adapter_->modules() : std::vector<std::string>{}; }
 
 private:
     const TensorInfo& tensor(const std::string& name) const
@@ -116,7 +108,6 @@ private:
     ModelVariant variant_;
     std::map<std::string, TensorInfo> tensors_;
     json config_;
-    std::optional<PeftAdapter> adapter_;
 };
 
 } // namespace
