@@ -61,7 +61,9 @@ inline EvalResult runEvalCase(const nlohmann::json& c, const std::string& export
     std::unique_ptr<ModelSource> original;
     if (c.contains("original"))
         original = openModelSource(expandPath(c.at("original"), exports));
-    const auto tokens = c.contains("text") ? tokensFromText(expandPath(c.at("text"), exports), source->tokenizerFolder())
+    // The original's tokenizer: a packed export's folder holds only model.loftq.
+    const auto& tokenizerModel = original ? *original : *source;
+    const auto tokens = c.contains("text") ? tokensFromText(expandPath(c.at("text"), exports), tokenizerModel.tokenizerFolder())
                                            : tokensFromFile(expandPath(c.at("tokens"), exports));
     EvalOptions options;
     options.context = c.at("context");

@@ -45,7 +45,9 @@ BpeModel::BpeModel(Vocabulary vocabulary, const std::vector<std::pair<std::strin
     const auto prefixLength = options_.continuingSubwordPrefix.size();
     merges_.reserve(merges.size());
     for (std::size_t rank = 0; rank < merges.size(); ++rank) {
-        const auto& [left, right] = merges[rank];
+        // Named references, not a structured binding: clang 14 cannot capture those in the lambda.
+        const std::string& left = merges[rank].first;
+        const std::string& right = merges[rank].second;
         const auto idOrFail = [&](const std::string& token) {
             const auto id = idOf(token);
             if (!id)

@@ -3,6 +3,7 @@
 // byte_fallback, ignore_merges, unk_token (fuse_unk) and the subword prefix/suffix.
 #include "loftq/tokenizer.hpp"
 
+#include <array>
 #include <optional>
 #include <string>
 #include <unordered_map>
