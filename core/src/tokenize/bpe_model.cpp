@@ -58,8 +58,13 @@ BpeModel::BpeModel(Vocabulary vocabulary, const std::vector<std::pair<std::strin
         // The right half drops the continuing-subword prefix when joined (as Hugging Face builds it).
         const bool prefixed = prefixLength && right.starts_with(options_.continuingSubwordPrefix);
         const auto joined = left + right.substr(prefixed ? prefixLength : 0);
+        // Looked up one after another so the error names the first missing part, whatever the compiler's
+        // order of evaluating arguments.
+        const auto leftId = idOrFail(left);
+        const auto rightId = idOrFail(right);
+        const auto joinedId = idOrFail(joined);
         // A later duplicate replaces an earlier one, as Hugging Face's map does.
-        merges_[pairKey(idOrFail(left), idOrFail(right))] = Merge{std::int32_t(rank), idOrFail(joined)};
+        merges_[pairKey(leftId, rightId)] = Merge{std::int32_t(rank), joinedId};
     }
     for (int b = 0; b < 256; ++b) {
         char name[8];
