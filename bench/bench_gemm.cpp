@@ -3,7 +3,7 @@
 // for the tall-skinny shapes the randomized SVD uses (m x n times n x k).
 // usage: bench_gemm [--size 4096] [--k 24,72]
 #include "bench_support.hpp"
-#include "loftq/parallel_gemm.hpp"
+#include "linalg/parallel_gemm.hpp"
 
 #include <cstdio>
 #include <sstream>

@@ -4,7 +4,7 @@
 //                  [--steps 5] [--threads 2] [--no-exact] [--gaussian] [--tolerance T] [--oversample P]
 #include "bench_support.hpp"
 #include "loftq/loftq_matrix.hpp"
-#include "loftq/parallel_gemm.hpp"
+#include "linalg/parallel_gemm.hpp"
 
 #include <cstdio>
 #include <cstring>

@@ -15,11 +15,14 @@ nlohmann::json summaryJson(const BudgetSummary& s)
             {"squared_error", s.squaredError}};
 }
 
-void printSummaryLine(const char* what, const BudgetSummary& s, std::FILE* out)
+void printSummaryLine(const char* what, const BudgetSummary& s, bool output, std::FILE* out)
 {
-    std::fprintf(out, "%-22s  %5.2f bits/weight  %10s  total rel error %.6f\n", what, s.averageBits,
-                 humanBytes(double(s.bytes)).c_str(), s.totalRelError);
+    std::fprintf(out, "%-22s  %5.2f bits/weight  %10s  total %s error %.6f\n", what, s.averageBits,
+                 humanBytes(double(s.bytes)).c_str(), output ? "output" : "rel", s.totalRelError);
 }
+
+// Curves measured with calibration statistics hold output errors (docs/calibration.md).
+bool outputCurves(const BudgetResult& r) { return !r.curves.empty() && r.curves.front().output; }
 
 } // namespace
 
@@ -29,6 +32,7 @@ void printBudgetResult(const BudgetResult& r, const Budget& budget, const std::v
     if (json) {
         nlohmann::json j;
         j["budget"] = budget.describe();
+        j["objective"] = outputCurves(r) ? "output" : "weight";
         j["capacity_bytes"] = r.capacity;
         j["granularity_bytes"] = r.allocation.granularity;
         j["planned"] = summaryJson(r.summary);
@@ -50,7 +54,8 @@ void printBudgetResult(const BudgetResult& r, const Budget& budget, const std::v
     std::size_t width = 5;
     for (const auto& c : r.curves)
         width = std::max(width, c.layer.tensorName.size());
-    std::fprintf(out, "%-*s  %4s  %4s  %10s  %10s\n", int(width), "layer", "bits", "rank", "size", "rel_error");
+    std::fprintf(out, "%-*s  %4s  %4s  %10s  %10s\n", int(width), "layer", "bits", "rank", "size",
+                 outputCurves(r) ? "out_error" : "rel_error");
     for (std::size_t l = 0; l < r.curves.size(); ++l) {
         const auto& c = r.curves[l];
         const auto& o = c.options[r.allocation.choice[l]];
@@ -59,10 +64,10 @@ void printBudgetResult(const BudgetResult& r, const Budget& budget, const std::v
     }
     std::fprintf(out, "budget %s: %s for the quantized layers (DP granularity %llu bytes)\n", budget.describe().c_str(),
                  humanBytes(double(r.capacity)).c_str(), (unsigned long long)r.allocation.granularity);
-    printSummaryLine("planned", r.summary, out);
+    printSummaryLine("planned", r.summary, outputCurves(r), out);
     for (const auto& c : compared) {
         if (c.summary)
-            printSummaryLine(("preset " + c.preset).c_str(), *c.summary, out);
+            printSummaryLine(("preset " + c.preset).c_str(), *c.summary, outputCurves(r), out);
         else
             std::fprintf(out, "preset %s: uses a setting that was not measured (add its bits to --bits-choices)\n",
                          c.preset.c_str());

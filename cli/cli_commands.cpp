@@ -1,21 +1,25 @@
 #include "cli_commands.hpp"
 #include "budget_table.hpp"
 #include "cli_options.hpp"
+#include "eval_command.hpp"
 #include "layer_table.hpp"
 #include "terminal_progress.hpp"
+#include "tokenize_command.hpp"
 #include "loftq/atomic_file.hpp"
+#include "loftq/calib_stats.hpp"
 #include "loftq/cpu_level.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/packed_format.hpp"
 #include "loftq/size_estimate.hpp"
 
 #include <filesystem>
+#include <map>
 #include <unistd.h>
 
 namespace loftq::cli {
 namespace {
 
-int inspect(const CliOptions& o, std::FILE* out)
+int inspect(const CliOptions& o, const std::atomic<bool>*, std::FILE* out, std::FILE*)
 {
     const auto cp = Checkpoint::open(o.source);
     printInspection(cp, selectTargets(cp, o.plan.targets), o.json, out);
@@ -33,17 +37,36 @@ void printEstimatedSizes(const Checkpoint& cp, const CliOptions& o, std::FILE* o
     std::fprintf(out, "%s (source %s)\n", line.c_str(), humanBytes(double(cp.totalBytes())).c_str());
 }
 
+// The statistics --calib names (none without it).
+std::optional<CalibrationStats> openCalibration(const CliOptions& o)
+{
+    if (o.calibration.empty())
+        return std::nullopt;
+    return CalibrationStats::open(o.calibration);
+}
+
 int quantize(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
 {
     const auto cp = Checkpoint::open(o.source);
+    const auto evaluation = o.evalText.empty() ? nullptr
+                                               : std::make_unique<ExportEvaluation>(o.source, o.evalText, o.run.threads);
     if (!o.json)
         printEstimatedSizes(cp, o, out);
+    const auto stats = openCalibration(o);
+    RunOptions run = o.run;
+    if (stats) {
+        run.calibration = &*stats;
+        run.damping = o.damping;
+        run.weightObjective = o.weightObjective;
+    }
     TerminalProgress progress(o.json, out, err);
-    const auto report = runJob(cp, o.plan, o.run, std::ref(progress), cancel);
+    const auto report = runJob(cp, o.plan, run, std::ref(progress), cancel);
     if (!o.json) {
         printLayerTable(report, out);
         std::fprintf(out, "export written to %s\n", o.run.outputDir.c_str());
     }
+    if (evaluation)
+        evaluation->run(o.run, o.json, cancel, out, err);
     return 0;
 }
 
@@ -58,7 +81,13 @@ int plan(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, s
         if (tty)
             std::fprintf(err, "\rmeasuring %d/%d settings  %s\x1b[K", p.done, p.total, p.layer.c_str());
     };
-    const auto result = planForBudget(cp, o.plan, o.budget, o.budgetOptions, progress, cancel);
+    const auto stats = openCalibration(o);
+    BudgetOptions budgetOptions = o.budgetOptions;
+    if (stats) {
+        budgetOptions.calibration = &*stats;
+        budgetOptions.damping = o.damping;
+    }
+    const auto result = planForBudget(cp, o.plan, o.budget, budgetOptions, progress, cancel);
     if (tty)
         std::fprintf(err, "\n");
     std::vector<PresetComparison> compared;
@@ -76,12 +105,32 @@ int plan(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, s
     return 0;
 }
 
-int unpack(const CliOptions& o, std::FILE* out)
+int unpack(const CliOptions& o, const std::atomic<bool>*, std::FILE* out, std::FILE*)
 {
     unpackToHfPeft(o.source, o.run.outputDir, o.run.force);
     std::fprintf(out, "hf-peft export written to %s\n", o.run.outputDir.c_str());
     return 0;
 }
+
+int help(const CliOptions&, const std::atomic<bool>*, std::FILE* out, std::FILE*)
+{
+    std::fputs(usageText().c_str(), out);
+    return 0;
+}
+
+int version(const CliOptions&, const std::atomic<bool>*, std::FILE* out, std::FILE*)
+{
+    std::fprintf(out, "loftq %s\n%s\n", LOFTQ_VERSION, cpu::levelReport().c_str());
+    return 0;
+}
+
+using CommandFunction = int (*)(const CliOptions&, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err);
+// What each command runs; cli_options.cpp's command table says what it takes.
+const std::map<std::string, CommandFunction> kCommandFunctions{
+    {"help", &help}, {"version", &version}, {"inspect", &inspect},
+    {"quantize", &quantize}, {"plan", &plan}, {"unpack", &unpack},
+    {"tokenize", &runTokenize}, {"eval", &runEval},
+};
 
 } // namespace
 
@@ -89,21 +138,7 @@ int runCli(const std::vector<std::string>& args, const std::atomic<bool>* cancel
 {
     try {
         const auto o = parseCommandLine(args);
-        if (o.command == "help") {
-            std::fputs(usageText().c_str(), out);
-            return 0;
-        }
-        if (o.command == "version") {
-            std::fprintf(out, "loftq %s\n%s\n", LOFTQ_VERSION, cpu::levelReport().c_str());
-            return 0;
-        }
-        if (o.command == "inspect")
-            return inspect(o, out);
-        if (o.command == "plan")
-            return plan(o, cancel, out, err);
-        if (o.command == "unpack")
-            return unpack(o, out);
-        return quantize(o, cancel, out, err);
+        return kCommandFunctions.at(o.command)(o, cancel, out, err);
     } catch (const Error& e) {
         if (e.kind() == ErrorKind::Cancelled)
             std::fprintf(err, "\nloftq: cancelled; no output was written\n");

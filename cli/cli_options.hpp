@@ -2,16 +2,18 @@
 // Command-line parsing for `loftq` (the contract in the README): options become a Plan plus
 // run options. Bad usage throws Error(BadInput), which exits with status 2.
 #include "loftq/budget.hpp"
+#include "loftq/eval.hpp"
 #include "loftq/plan.hpp"
 #include "loftq/runner.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace loftq::cli {
 
 struct CliOptions {
-    std::string command; // inspect | quantize | plan | unpack | help | version
+    std::string command; // inspect | quantize | plan | unpack | tokenize | eval | help | version
     std::string source;  // a checkpoint; for unpack, the packed file
     bool json = false;
     Plan plan;
@@ -21,6 +23,19 @@ struct CliOptions {
     BudgetOptions budgetOptions;
     std::string planOutput;
     std::vector<std::string> comparePresets;
+    // tokenize and eval: the text, or (eval) the token ids, to read.
+    std::string textFile, tokenFile;
+    bool addSpecialTokens = true; // tokenize --no-special: transformers' add_special_tokens=False
+    // eval: the original to compare with, which variant of an export, the windows.
+    std::string original;
+    ModelVariant variant = ModelVariant::Full;
+    EvalOptions eval;
+    // quantize and plan: calibration statistics (docs/calibration.md), opened by the command;
+    // its damping and objective go into run / budgetOptions then.
+    std::string calibration;
+    std::optional<double> damping;
+    bool weightObjective = false;
+    std::string evalText; // quantize --eval-text: evaluate the export on this text
 };
 
 CliOptions parseCommandLine(const std::vector<std::string>& args);

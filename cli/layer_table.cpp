@@ -32,13 +32,17 @@ std::string humanBytes(double b)
 
 void printLayerTable(const RunReport& report, std::FILE* out)
 {
+    // With calibration statistics two more columns: the relative output errors (docs/calibration.md).
+    const bool output = !report.calibration.empty();
     std::size_t width = 5;
     for (const auto& l : report.layers)
         width = std::max(width, l.layer.tensorName.size());
-    std::fprintf(out, "%-*s  %5s  %4s  %4s  %10s  %10s  %4s  %7s\n", int(width), "layer", "quant", "rank", "step",
+    std::fprintf(out, "%-*s  %5s  %4s  %4s  %10s  %10s  %4s  %7s", int(width), "layer", "quant", "rank", "step",
                  "qlora_err", "loftq_err", "best", "improve");
-    double sumQ = 0, sumE = 0;
-    int n = 0;
+    std::fprintf(out, output ? "  %10s  %10s  %7s\n" : "\n", "qlora_out", "loftq_out", "improve");
+    double sumQ = 0, sumE = 0, sumQOut = 0, sumOut = 0;
+    int n = 0, nOut = 0;
+    std::vector<std::string> notes;
     for (const auto& l : report.layers) {
         if (l.status != LayerStatus::Quantized) {
             std::fprintf(out, "%-*s  %s%s%s\n", int(width), l.layer.tensorName.c_str(),
@@ -46,16 +50,35 @@ void printLayerTable(const RunReport& report, std::FILE* out)
             continue;
         }
         const std::string quant = std::string(quantMethodName(l.plan.method)) + std::to_string(l.plan.bits);
-        std::fprintf(out, "%-*s  %5s  %4d  %4d  %10.6f  %10.6f  %4d  %6.1f%%\n", int(width),
+        std::fprintf(out, "%-*s  %5s  %4d  %4d  %10.6f  %10.6f  %4d  %6.1f%%", int(width),
                      l.layer.tensorName.c_str(), quant.c_str(), l.rank, l.plan.steps, l.qloraRelError, l.relError,
                      l.bestStep, 100.0 * l.improvement());
+        if (output && l.outputRelError) {
+            std::fprintf(out, "  %10.6f  %10.6f  %6.1f%%\n", *l.qloraOutputRelError, *l.outputRelError,
+                         100.0 * (1 - *l.outputRelError / *l.qloraOutputRelError));
+            sumQOut += *l.qloraOutputRelError;
+            sumOut += *l.outputRelError;
+            ++nOut;
+        } else {
+            std::fprintf(out, output ? "  %10s  %10s  %7s\n" : "\n", "-", "-", "");
+        }
+        if (output && !l.note.empty())
+            notes.push_back(l.layer.tensorName + ": " + l.note);
         sumQ += l.qloraRelError;
         sumE += l.relError;
         ++n;
     }
-    if (n)
-        std::fprintf(out, "%-*s  %5s  %4s  %4s  %10.6f  %10.6f  %4s  %6.1f%%\n", int(width), "mean", "", "", "",
+    if (n) {
+        std::fprintf(out, "%-*s  %5s  %4s  %4s  %10.6f  %10.6f  %4s  %6.1f%%", int(width), "mean", "", "", "",
                      sumQ / n, sumE / n, "", 100.0 * (1 - sumE / sumQ));
+        if (output && nOut)
+            std::fprintf(out, "  %10.6f  %10.6f  %6.1f%%", sumQOut / nOut, sumOut / nOut, 100.0 * (1 - sumOut / sumQOut));
+        std::fprintf(out, "\n");
+    }
+    for (const auto& note : notes)
+        std::fprintf(out, "note: %s\n", note.c_str());
+    if (output)
+        std::fprintf(out, "output errors on %s (damping %g)\n", report.calibration.c_str(), report.damping);
     std::fprintf(out, "%d layers quantized in %.2f s with %d thread(s)\n", n, report.seconds, report.threads);
 }
 

@@ -1,6 +1,6 @@
 // Fuzz target: parseShardIndex, the reader of model.safetensors.index.json.
 #include "loftq/errors.hpp"
-#include "loftq/shard_index.hpp"
+#include "io/shard_index.hpp"
 
 #include <algorithm>
 #include <cstddef>

@@ -5,10 +5,11 @@
 #   test     the whole suite in build/ (labels fast, slow, tsan)
 #   fuzz     both libFuzzer targets at once, FUZZ_SECONDS (default 20) each (build-fuzz/)
 #   tsan     the runner and GUI-controller tests (label tsan) under TSan (build-tsan/)
-#   asan     the engine and CLI suite under ASan + UBSan (build-asan/, no GUI), all but the two
-#            large accuracy checks, which the Release suite runs
+#   asan     the engine and CLI suite under ASan + UBSan (build-asan/, no GUI), all but the four
+#            large whole-model checks (accuracy, pico-llama export, pico-llama evaluation through
+#            the engine and through the CLI), which the Release suite runs
 # A phase builds, then tests: no test shares the cores with a compiler. The whole of
-# `scripts/sanitizers.sh` (GUI tests and large checks under ASan too) does not fit CI's 20 minutes
+# `scripts/sanitizers.sh` (GUI tests and large checks under ASan too) does not fit CI's 30 minutes
 # on 2 cores; docs/trust.md gives the times of both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,6 @@ phase test ctest --test-dir build --output-on-failure -j "$JOBS"
 phase fuzz scripts/sanitizers.sh fuzz
 phase tsan scripts/sanitizers.sh tsan
 phase asan env CONFIGURE_ARGS=-DLOFTQ_BUILD_GUI=OFF \
-    CTEST_ARGS="-E ^(test_export_pico_llama|test_fast_svd_accuracy)$" scripts/sanitizers.sh asan
+    CTEST_ARGS="-E ^(test_export_pico_llama|test_fast_svd_accuracy|test_eval_pico|test_cli_eval)$" scripts/sanitizers.sh asan
 printf '%s\n' "test.sh: all passed (seconds; fuzz, tsan, asan: build and tests)" "${times[@]}" \
     "$(printf '  %-8s %5d s' total "$SECONDS")"

@@ -1,6 +1,5 @@
 #include "budget_solution.hpp"
 #include "loftq/errors.hpp"
-#include "plan_preset.hpp"
 
 #include <algorithm>
 
@@ -36,7 +35,9 @@ std::optional<PresetComparison> paperPresetWithin(const std::vector<LayerCurve>&
         blocks = std::max(blocks, c.layer.place.block + 1);
     std::optional<PresetComparison> fitting;
     for (int k = 0; k <= blocks; ++k) { // sizes grow with K: the last that fits is the largest
-        const auto choice = choiceOf(curves, withPreset(plan, "mixed:" + std::to_string(k)));
+        Plan mixed = plan;
+        applyPreset(mixed, "mixed:" + std::to_string(k));
+        const auto choice = choiceOf(curves, mixed);
         if (!choice)
             return std::nullopt; // 2 or 4 bits (or the planned rank) not among the options
         const auto summary = summarize(curves, *choice);

@@ -1,12 +1,10 @@
 #pragma once
-// Solves budget requests (solveBudget) off the GUI thread, newest first: a request made while one
-// is being solved waits, replacing any older waiting one, and only the newest solution is delivered,
-// so typing a budget never queues work or shows an outdated figure.
+// Solves budget requests (solveBudget) off the GUI thread, newest first (NewestRequestRunner), so
+// typing a budget never queues work or shows an outdated figure.
 #include "budget_solution.hpp"
+#include "newest_request_runner.hpp"
 
-#include <QFutureWatcher>
 #include <QObject>
-#include <optional>
 
 namespace loftq::ui {
 
@@ -14,7 +12,6 @@ class BudgetSolver : public QObject {
     Q_OBJECT
 public:
     explicit BudgetSolver(QObject* parent = nullptr);
-    ~BudgetSolver() override;
 
     void solve(const BudgetRequest& request);
     // Drops a waiting request; a solve in progress finishes but is not delivered.
@@ -24,12 +21,9 @@ signals:
     void solved(const loftq::ui::BudgetSolution& solution);
 
 private:
-    void startNext();
-    void deliver();
-
-    QFutureWatcher<BudgetSolution> watcher_;
-    std::optional<BudgetRequest> pending_;
-    bool discarded_ = false;
+    // The DP polls no cancel flag; its work is bounded by layers x options x 2^18 columns
+    // (kDefaultBudgetColumns), so a newer request waits for it.
+    NewestRequestRunner<BudgetRequest, BudgetSolution> runner_;
 };
 
 } // namespace loftq::ui

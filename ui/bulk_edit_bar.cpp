@@ -1,6 +1,5 @@
 #include "bulk_edit_bar.hpp"
 #include "layer_table_model.hpp"
-#include "patch_merge.hpp"
 #include "plan_choices.hpp"
 
 #include <QComboBox>
@@ -34,7 +33,7 @@ QSpinBox* optionalSpin(int max, QWidget* parent)
 void mergeCell(LayerPatch& into, int column, const QVariant& value)
 {
     if (const auto p = patchForCell(column, value))
-        mergePatch(into, *p);
+        into.mergeFrom(*p);
 }
 
 } // namespace

@@ -1,12 +1,10 @@
 #include "checkpoint_opener.hpp"
 #include "loftq/errors.hpp"
 
-#include <QtConcurrent/QtConcurrentRun>
-
 namespace loftq::ui {
 namespace {
 
-OpenedCheckpoint openCheckpoint(const QString& path)
+OpenedCheckpoint openCheckpoint(const QString& path, const std::atomic<bool>*)
 {
     OpenedCheckpoint result{path, nullptr, {}};
     try {
@@ -21,33 +19,16 @@ OpenedCheckpoint openCheckpoint(const QString& path)
 
 } // namespace
 
-CheckpointOpener::CheckpointOpener(QObject* parent) : QObject(parent)
+CheckpointOpener::CheckpointOpener(QObject* parent)
+    : QObject(parent), runner_(this, &openCheckpoint, [this](const OpenedCheckpoint& result) {
+          if (result.checkpoint)
+              emit opened(result.path, result.checkpoint);
+          else
+              emit failed(result.path, result.error);
+      })
 {
-    connect(&watcher_, &QFutureWatcher<OpenedCheckpoint>::finished, this, &CheckpointOpener::deliver);
 }
 
-CheckpointOpener::~CheckpointOpener() { watcher_.waitForFinished(); }
-
-void CheckpointOpener::open(const QString& path)
-{
-    if (watcher_.isRunning()) {
-        pending_ = path;
-        return;
-    }
-    watcher_.setFuture(QtConcurrent::run(openCheckpoint, path));
-}
-
-void CheckpointOpener::deliver()
-{
-    if (!pending_.isEmpty()) {
-        open(std::exchange(pending_, QString()));
-        return;
-    }
-    const auto result = watcher_.result();
-    if (result.checkpoint)
-        emit opened(result.path, result.checkpoint);
-    else
-        emit failed(result.path, result.error);
-}
+void CheckpointOpener::open(const QString& path) { runner_.request(path); }
 
 } // namespace loftq::ui

@@ -1,9 +1,10 @@
 #pragma once
 // Opens checkpoints off the GUI thread: parsing the headers of a sharded model on a slow disk must
-// not freeze the window. One open at a time; a newer request supersedes an older one.
+// not freeze the window. One open at a time; a newer request supersedes an older one
+// (NewestRequestRunner).
 #include "loftq/checkpoint.hpp"
+#include "newest_request_runner.hpp"
 
-#include <QFutureWatcher>
 #include <QObject>
 #include <QString>
 #include <memory>
@@ -20,7 +21,6 @@ class CheckpointOpener : public QObject {
     Q_OBJECT
 public:
     explicit CheckpointOpener(QObject* parent = nullptr);
-    ~CheckpointOpener() override;
 
     void open(const QString& path);
 
@@ -29,9 +29,7 @@ signals:
     void failed(const QString& path, const QString& message);
 
 private:
-    void deliver();
-    QFutureWatcher<OpenedCheckpoint> watcher_;
-    QString pending_; // asked for while another open was running
+    NewestRequestRunner<QString, OpenedCheckpoint> runner_;
 };
 
 } // namespace loftq::ui

@@ -1,6 +1,5 @@
 #include "export_dialog.hpp"
 #include "display_text.hpp"
-#include "loftq/errors.hpp"
 #include "plan_document.hpp"
 #include "run_controller.hpp"
 #include "workbench_settings.hpp"
@@ -28,40 +27,20 @@ QString formatName(ExportFormat format)
     return QString::fromUtf8(exportFormatName(format).data(), qsizetype(exportFormatName(format).size()));
 }
 
-// What each of the engine's formats (allExportFormats) is, in the words of the dialog.
+// What each of the engine's formats is, in the words of its table (export_format.hpp).
 QString formatLabel(ExportFormat format)
 {
-    const QString name = formatName(format);
-    switch (format) {
-    case ExportFormat::HfPeft:
-        return ExportDialog::tr("%1: Hugging Face + PEFT, the model folder with Q as its weights (source dtype), "
-                                "the LoftQ adapter in loftq_init/").arg(name);
-    case ExportFormat::BnbNf4:
-        return ExportDialog::tr("%1: bitsandbytes NF4, weights pre-quantized for 4-bit loading, adapter in "
-                                "loftq_init/ (every quantized layer must be nf, 4 bits, block 64)").arg(name);
-    case ExportFormat::Packed:
-        return ExportDialog::tr("%1: one model.loftq with bit-packed codes and scales, the size the estimate shows")
-            .arg(name);
-    }
-    return name;
+    const auto& description = exportFormatTraits(format).description;
+    return formatName(format) + QStringLiteral(": ") +
+           QString::fromUtf8(description.data(), qsizetype(description.size()));
 }
 
 // Why the plan does not suit the format (bnb-nf4 takes only nf 4-bit layers with block 64), or
-// nothing. The engine's writer answers, from the plan alone: begin() on a writer without a folder
-// creates no file.
+// nothing: the format's own answer, from the plan alone.
 QString whyUnsuitable(const PlanDocument& document, ExportFormat format)
 {
-    std::vector<LayerDescriptor> targets;
-    for (const auto& l : document.layers())
-        targets.push_back(l.layer);
-    try {
-        makeExportWriter(format, std::string())->begin(*document.checkpoint(), document.plan(), targets);
-        return {};
-    } catch (const Error& e) {
-        // Input errors read "WHERE: problem"; here WHERE is the CLI's option, which the dialog has no use for.
-        const QString message = QString::fromStdString(e.what());
-        return ExportDialog::tr("Not for this plan: %1").arg(message.section(QStringLiteral(": "), 1));
-    }
+    const auto why = exportFormatTraits(format).whyUnsuitable(*document.checkpoint(), document.layers());
+    return why ? ExportDialog::tr("Not for this plan: %1").arg(QString::fromStdString(*why)) : QString();
 }
 
 } // namespace
@@ -88,7 +67,8 @@ ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, Wo
     // Sizes before the run, from the plan alone: what each format will write (headers and configs aside).
     const auto estimate = document_.sizeEstimate();
     auto* formatsBox = new QGridLayout;
-    for (const auto format : allExportFormats()) {
+    for (const auto& traits : exportFormats()) {
+        const ExportFormat format = traits.format;
         const int row = formatsBox->rowCount();
         auto* box = new QCheckBox(formatLabel(format), this);
         box->setChecked(format == ExportFormat::HfPeft);

@@ -1,5 +1,6 @@
 #include "layer_table_model.hpp"
 #include "display_text.hpp"
+#include "plan_choices.hpp"
 #include "plan_document.hpp"
 #include "run_results.hpp"
 
@@ -228,7 +229,7 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
     if (role == Qt::ToolTipRole) {
         switch (section) {
         case Bits:
-            return tr("Backbone bits: 2, 3, 4, 8, or keep (copied unquantized, no adapter)");
+            return tr("Backbone bits: %1 (keep: copied unquantized, no adapter)").arg(bitsChoices().join(", "));
         case Rank:
             return tr("LoRA adapter rank");
         case Steps:

@@ -33,7 +33,7 @@ public:
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
     Qt::ItemFlags flags(const QModelIndex& index) const override;
-    // Bits take 2, 3, 4, 8 or "keep"; rank and steps a positive integer; quantizer "nf" or "uniform".
+    // Bits take bitsChoices() (plan_choices.hpp); rank and steps a positive integer; quantizer "nf" or "uniform".
     bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
 
     static bool isEditable(int column) { return column >= Bits && column <= Steps; }

@@ -3,6 +3,7 @@
 #include "chart_widget.hpp"
 #include "demo_model.hpp"
 #include "display_text.hpp"
+#include "eval_panel.hpp"
 #include "export_dialog.hpp"
 #include "loftq/atomic_file.hpp"
 #include "loftq/errors.hpp"
@@ -45,6 +46,8 @@ MainWindow::MainWindow(WorkbenchSettings& settings, QWidget* parent)
     startPage_->setDemoAvailable(!findDemoModel().isEmpty());
     workspace_ = new Workspace(document_, model_, results_, this);
     runPanel_ = new RunPanel(results_, actions_.run, actions_.cancel, this);
+    evalPanel_ = new EvalPanel(document_, runs_, settings_, this);
+    workspace_->addEvaluationPanel(evalPanel_);
     workspacePage_ = new QWidget(this);
     auto* pageLayout = new QVBoxLayout(workspacePage_);
     pageLayout->setContentsMargins(0, 0, 0, 0);
@@ -75,9 +78,11 @@ MainWindow::MainWindow(WorkbenchSettings& settings, QWidget* parent)
     connect(runPanel_, &RunPanel::threadsChanged, this, [this](int threads) {
         settings_.setThreads(threads);
         workspace_->setThreads(threads);
+        evalPanel_->setThreads(threads);
     });
     runPanel_->setThreads(settings_.threads());
     workspace_->setThreads(settings_.threads());
+    evalPanel_->setThreads(settings_.threads());
 
     updateRecentFiles();
     updateActions();
@@ -130,7 +135,7 @@ void MainWindow::createActions()
         if (auto* chart = workspace_->currentChart())
             chart->saveWithDialog();
     });
-    const QStringList tabNames{tr("&Error by Step"), tr("&QLoRA vs LoftQ"), tr("Residual &Spectrum")};
+    const QStringList tabNames{tr("&Error by Step"), tr("&QLoRA vs LoftQ"), tr("Residual &Spectrum"), tr("E&valuation")};
     for (int i = 0; i < tabNames.size(); ++i)
         actions_.chartTabs << make(tabNames[i], QKeySequence(Qt::CTRL | (Qt::Key_1 + i)),
                                    [this, i] { workspace_->chartTabs()->setCurrentIndex(i); });
@@ -342,7 +347,8 @@ void MainWindow::saveLayout()
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     saveLayout();
-    runs_.cancel(); // the controller joins its thread when the window is destroyed
+    runs_.cancel(); // the controllers join their threads when the window is destroyed
+    evalPanel_->cancel();
     QMainWindow::closeEvent(event);
 }
 

@@ -16,6 +16,7 @@ class QStackedWidget;
 
 namespace loftq::ui {
 
+class EvalPanel;
 class ExportDialog;
 class RunPanel;
 class StartPage;
@@ -45,6 +46,7 @@ public:
     RunController& runController() { return runs_; }
     CheckpointOpener& opener() { return opener_; }
     Workspace* workspace() const { return workspace_; }
+    EvalPanel* evalPanel() const { return evalPanel_; }
     StartPage* startPage() const { return startPage_; }
 
 protected:
@@ -76,6 +78,7 @@ private:
     QWidget* workspacePage_ = nullptr;
     Workspace* workspace_ = nullptr;
     RunPanel* runPanel_ = nullptr;
+    EvalPanel* evalPanel_ = nullptr;
     QLabel* modelSummary_ = nullptr;
     QMenu* recentMenu_ = nullptr;
 

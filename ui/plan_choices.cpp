@@ -1,17 +1,13 @@
 #include "plan_choices.hpp"
 #include "loftq/quantizer.hpp"
 
-#include <set>
 
 namespace loftq::ui {
 
 QStringList bitsChoices()
 {
-    std::set<int> bits;
-    for (const auto& q : allQuantizers())
-        bits.insert(q.supportedBits.begin(), q.supportedBits.end());
     QStringList out;
-    for (int b : bits)
+    for (int b : allSupportedBits())
         out << QString::number(b);
     out << QStringLiteral("keep");
     return out;

@@ -1,7 +1,5 @@
 #include "plan_document.hpp"
 #include "loftq/errors.hpp"
-#include "patch_merge.hpp"
-#include "plan_preset.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -97,7 +95,7 @@ bool PlanDocument::patchEachLayer(const std::map<std::string, LayerPatch>& patch
 {
     Plan candidate = plan_;
     for (const auto& [name, patch] : patches)
-        mergePatch(candidate.layers[name], patch);
+        candidate.layers[name].mergeFrom(patch);
     if (!isValid(candidate))
         return false;
     plan_ = std::move(candidate);
@@ -107,7 +105,9 @@ bool PlanDocument::patchEachLayer(const std::map<std::string, LayerPatch>& patch
 
 void PlanDocument::applyPreset(const std::string& preset)
 {
-    plan_ = withPreset(plan_, preset);
+    Plan candidate = plan_;
+    loftq::applyPreset(candidate, preset);
+    plan_ = std::move(candidate);
     refresh();
 }
 

@@ -1,6 +1,5 @@
 #include "rules_editor.hpp"
 #include "layer_table_model.hpp"
-#include "patch_merge.hpp"
 #include "plan_choices.hpp"
 #include "plan_document.hpp"
 
@@ -80,7 +79,7 @@ void RulesEditor::addRule()
     PlanRule rule;
     rule.pattern = pattern_->text().trimmed().toStdString();
     if (const auto p = patchForCell(LayerTableModel::Bits, bits_->currentText()); p && bits_->currentIndex() > 0)
-        mergePatch(rule.patch, *p);
+        rule.patch.mergeFrom(*p);
     if (rank_->value() > 0)
         rule.patch.rank = rank_->value();
     if (rule.patch == LayerPatch{}) {

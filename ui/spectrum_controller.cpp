@@ -3,8 +3,6 @@
 #include "loftq/errors.hpp"
 #include "meta_types.hpp"
 
-#include <QtConcurrent/QtConcurrentRun>
-
 namespace loftq::ui {
 namespace {
 
@@ -26,45 +24,18 @@ SpectrumOutcome compute(const SpectrumRequest& r, const std::atomic<bool>* cance
 
 } // namespace
 
-SpectrumController::SpectrumController(QObject* parent) : QObject(parent)
+SpectrumController::SpectrumController(QObject* parent)
+    : QObject(parent),
+      runner_(this, &compute, [this](const SpectrumOutcome& outcome) { deliver(outcome); },
+              [this](const SpectrumRequest& next) { emit computing(QString::fromStdString(next.layer.tensorName)); })
 {
     registerMetaTypes();
-    connect(&watcher_, &QFutureWatcher<SpectrumOutcome>::finished, this, &SpectrumController::deliver);
 }
 
-SpectrumController::~SpectrumController()
-{
-    cancel_ = true;
-    watcher_.waitForFinished();
-}
+void SpectrumController::request(const SpectrumRequest& request) { runner_.request(request); }
 
-void SpectrumController::request(const SpectrumRequest& request)
+void SpectrumController::deliver(const SpectrumOutcome& outcome)
 {
-    pending_ = request;
-    if (watcher_.isRunning())
-        cancel_ = true; // deliver() starts the pending request once this one has stopped
-    else
-        startNext();
-}
-
-void SpectrumController::startNext()
-{
-    if (!pending_)
-        return;
-    const SpectrumRequest next = std::move(*pending_);
-    pending_.reset();
-    cancel_ = false;
-    emit computing(QString::fromStdString(next.layer.tensorName));
-    watcher_.setFuture(QtConcurrent::run(compute, next, &cancel_));
-}
-
-void SpectrumController::deliver()
-{
-    if (pending_) {
-        startNext();
-        return;
-    }
-    const auto outcome = watcher_.result();
     if (outcome.spectrum)
         emit ready(*outcome.spectrum);
     else if (!outcome.error.isEmpty())

@@ -1,14 +1,13 @@
 #pragma once
-// Computes the residual spectrum of one layer off the GUI thread. At most one computation runs; a
-// newer request cancels it and waits its turn, so clicking through layers never piles up work.
+// Computes the residual spectrum of one layer off the GUI thread, newest request first
+// (NewestRequestRunner): a newer request cancels the computation and waits its turn.
 #include "loftq/checkpoint.hpp"
 #include "loftq/plan.hpp"
 #include "loftq/spectrum.hpp"
+#include "newest_request_runner.hpp"
 
-#include <QFutureWatcher>
 #include <QObject>
 #include <QString>
-#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -31,7 +30,6 @@ class SpectrumController : public QObject {
     Q_OBJECT
 public:
     explicit SpectrumController(QObject* parent = nullptr);
-    ~SpectrumController() override;
 
     void request(const SpectrumRequest& request);
 
@@ -41,12 +39,9 @@ signals:
     void failed(const QString& tensorName, const QString& message);
 
 private:
-    void startNext();
-    void deliver();
+    void deliver(const SpectrumOutcome& outcome);
 
-    std::atomic<bool> cancel_{false};
-    QFutureWatcher<SpectrumOutcome> watcher_;
-    std::optional<SpectrumRequest> pending_;
+    NewestRequestRunner<SpectrumRequest, SpectrumOutcome> runner_;
 };
 
 } // namespace loftq::ui

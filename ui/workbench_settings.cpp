@@ -1,4 +1,5 @@
 #include "workbench_settings.hpp"
+#include "loftq/eval.hpp"
 
 #include <QThread>
 
@@ -14,6 +15,9 @@ constexpr auto state = "window/state";
 constexpr auto splitter = "window/workspaceSplitter";
 constexpr auto chartTab = "window/chartTab";
 constexpr auto threads = "run/threads";
+constexpr auto recentTextFiles = "eval/recentTextFiles";
+constexpr auto evalContext = "eval/context";
+constexpr auto evalMaxTokens = "eval/maxTokens";
 } // namespace Key
 
 } // namespace
@@ -25,24 +29,31 @@ WorkbenchSettings::WorkbenchSettings(const QString& iniFile)
 {
 }
 
-QStringList WorkbenchSettings::recentFiles() const { return settings_->value(Key::recentFiles).toStringList(); }
+QStringList WorkbenchSettings::recentList(const char* key) const { return settings_->value(key).toStringList(); }
 
-void WorkbenchSettings::addRecentFile(const QString& path)
+void WorkbenchSettings::addToRecentList(const char* key, const QString& path)
 {
-    QStringList files = recentFiles();
+    QStringList files = recentList(key);
     files.removeAll(path);
     files.prepend(path);
     while (files.size() > kMaxRecentFiles)
         files.removeLast();
-    settings_->setValue(Key::recentFiles, files);
+    settings_->setValue(key, files);
 }
 
-void WorkbenchSettings::removeRecentFile(const QString& path)
+void WorkbenchSettings::removeFromRecentList(const char* key, const QString& path)
 {
-    QStringList files = recentFiles();
+    QStringList files = recentList(key);
     files.removeAll(path);
-    settings_->setValue(Key::recentFiles, files);
+    settings_->setValue(key, files);
 }
+
+QStringList WorkbenchSettings::recentFiles() const { return recentList(Key::recentFiles); }
+void WorkbenchSettings::addRecentFile(const QString& path) { addToRecentList(Key::recentFiles, path); }
+void WorkbenchSettings::removeRecentFile(const QString& path) { removeFromRecentList(Key::recentFiles, path); }
+QStringList WorkbenchSettings::recentTextFiles() const { return recentList(Key::recentTextFiles); }
+void WorkbenchSettings::addRecentTextFile(const QString& path) { addToRecentList(Key::recentTextFiles, path); }
+void WorkbenchSettings::removeRecentTextFile(const QString& path) { removeFromRecentList(Key::recentTextFiles, path); }
 
 QByteArray WorkbenchSettings::mainWindowGeometry() const { return settings_->value(Key::geometry).toByteArray(); }
 void WorkbenchSettings::setMainWindowGeometry(const QByteArray& g) { settings_->setValue(Key::geometry, g); }
@@ -64,5 +75,10 @@ int WorkbenchSettings::threads() const
     return qBound(1, t, 256);
 }
 void WorkbenchSettings::setThreads(int threads) { settings_->setValue(Key::threads, threads); }
+
+int WorkbenchSettings::evalContext() const { return qMax(0, settings_->value(Key::evalContext, 0).toInt()); }
+void WorkbenchSettings::setEvalContext(int tokens) { settings_->setValue(Key::evalContext, tokens); }
+int WorkbenchSettings::evalMaxTokens() const { return qMax(2, settings_->value(Key::evalMaxTokens, int(EvalOptions{}.maxTokens)).toInt()); }
+void WorkbenchSettings::setEvalMaxTokens(int tokens) { settings_->setValue(Key::evalMaxTokens, tokens); }
 
 } // namespace loftq::ui

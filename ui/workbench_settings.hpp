@@ -41,7 +41,21 @@ public:
     int threads() const;
     void setThreads(int threads);
 
+    // The evaluation panel: text files evaluated on (most recent first), window length (0: the
+    // engine's default, min(512, max positions)) and how many tokens of the text to use.
+    QStringList recentTextFiles() const;
+    void addRecentTextFile(const QString& path);
+    void removeRecentTextFile(const QString& path);
+    int evalContext() const;
+    void setEvalContext(int tokens);
+    int evalMaxTokens() const;
+    void setEvalMaxTokens(int tokens);
+
 private:
+    QStringList recentList(const char* key) const;
+    void addToRecentList(const char* key, const QString& path);
+    void removeFromRecentList(const char* key, const QString& path);
+
     std::unique_ptr<QSettings> settings_;
 };
 

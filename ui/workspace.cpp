@@ -1,4 +1,6 @@
 #include "workspace.hpp"
+#include "eval_kl_chart.hpp"
+#include "eval_panel.hpp"
 #include "layer_error_chart.hpp"
 #include "plan_document.hpp"
 #include "plan_panel.hpp"
@@ -61,7 +63,18 @@ void Workspace::setThreads(int threads)
     planPanel_->setThreads(threads);
 }
 
-ChartWidget* Workspace::currentChart() const { return qobject_cast<ChartWidget*>(tabs_->currentWidget()); }
+ChartWidget* Workspace::currentChart() const
+{
+    if (evalPanel_ && tabs_->currentWidget() == evalPanel_)
+        return evalPanel_->klChart();
+    return qobject_cast<ChartWidget*>(tabs_->currentWidget());
+}
+
+void Workspace::addEvaluationPanel(EvalPanel* panel)
+{
+    evalPanel_ = panel;
+    tabs_->addTab(panel, tr("Evaluation"));
+}
 
 void Workspace::updateSpectrum()
 {

@@ -1,6 +1,6 @@
 #pragma once
 // What the window shows once a checkpoint is open: the plan panel above, the charts below (error
-// by step, QLoRA vs LoftQ per layer, the selected layer's residual spectrum).
+// by step, QLoRA vs LoftQ per layer, the selected layer's residual spectrum) and the evaluation tab.
 #include "loftq/plan.hpp"
 
 #include <QWidget>
@@ -13,6 +13,7 @@ class QTabWidget;
 namespace loftq::ui {
 
 class ChartWidget;
+class EvalPanel;
 class LayerErrorChart;
 class LayerTableModel;
 class PlanDocument;
@@ -25,14 +26,18 @@ class StepErrorChart;
 class Workspace : public QWidget {
     Q_OBJECT
 public:
-    enum ChartTab { StepsTab, LayersTab, SpectrumTab };
+    enum ChartTab { StepsTab, LayersTab, SpectrumTab, EvaluationTab };
 
     Workspace(PlanDocument& document, LayerTableModel& model, const RunResults& results, QWidget* parent = nullptr);
 
     PlanPanel* planPanel() const { return planPanel_; }
     QSplitter* splitter() const { return splitter_; }
     QTabWidget* chartTabs() const { return tabs_; }
+    // The chart of the tab shown (the evaluation tab's KL chart there).
     ChartWidget* currentChart() const;
+    // The evaluation tab (the window makes it: it needs the run controller and the settings).
+    void addEvaluationPanel(EvalPanel* panel);
+    EvalPanel* evaluationPanel() const { return evalPanel_; }
     StepErrorChart* stepChart() const { return stepChart_; }
     LayerErrorChart* layerChart() const { return layerChart_; }
     SpectrumChart* spectrumChart() const { return spectrumChart_; }
@@ -60,6 +65,7 @@ private:
     LayerErrorChart* layerChart_;
     SpectrumChart* spectrumChart_;
     SpectrumController* spectra_;
+    EvalPanel* evalPanel_ = nullptr;
     QString currentLayer_;
     std::optional<SpectrumKey> requested_;
     int threads_ = 1;

@@ -90,12 +90,15 @@ private slots:
         r = runLoftq({"unpack", q(out + "/packed/model.loftq"), "-o", q(out + "/hf-peft")});
         QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
         QCOMPARE(test::treeHash(out + "/hf-peft"), test::treeHash(out + "/direct"));
-        // Unpacking again needs --force, and with it replaces its own files.
-        r = runLoftq({"unpack", q(out + "/packed/model.loftq"), "-o", q(out + "/hf-peft")});
+        // Unpacking again needs --force, and with it replaces its own files. PACKED may also be the
+        // folder a user has in hand: the packed export's, or the top of a several-format export.
+        r = runLoftq({"unpack", q(out + "/packed"), "-o", q(out + "/hf-peft")});
         QVERIFY2(r.exitCode == 2 && r.err.contains("not empty"), qPrintable(describe(r)));
-        r = runLoftq({"unpack", q(out + "/packed/model.loftq"), "-o", q(out + "/hf-peft"), "--force"});
-        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
-        QCOMPARE(test::treeHash(out + "/hf-peft"), test::treeHash(out + "/direct"));
+        for (const auto& packed : {out + "/packed", out}) {
+            r = runLoftq({"unpack", q(packed), "-o", q(out + "/hf-peft"), "--force"});
+            QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+            QCOMPARE(test::treeHash(out + "/hf-peft"), test::treeHash(out + "/direct"));
+        }
     }
 
     void badUsageIsExitTwo_data()
@@ -107,6 +110,8 @@ private slots:
         QTest::newRow("format on inspect") << QStringList{"inspect", llama, "--format", "packed"} << "not an option of inspect";
         QTest::newRow("bits on unpack") << QStringList{"unpack", "m.loftq", "-o", "x", "--bits", "2"} << "not an option of unpack";
         QTest::newRow("unpack without -o") << QStringList{"unpack", "m.loftq"} << "needs -o";
+        QTest::newRow("unpack a folder without model.loftq") << QStringList{"unpack", q(test::fixture("llama")), "-o", "/tmp/loftq-never"}
+                                                            << "is a folder with no model.loftq";
         QTest::newRow("unpack a checkpoint") << QStringList{"unpack", q(test::fixture("llama") + "/model.safetensors"), "-o", "/tmp/loftq-never"}
                                              << "not a packed LoftQ export";
         QTest::newRow("plan without budget") << QStringList{"plan", llama, "-o", "p.json"} << "--budget";

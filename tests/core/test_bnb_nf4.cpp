@@ -1,4 +1,4 @@
-// The bitsandbytes NF4 export (formats.md, docs/packed-format.md): plans it cannot hold refused
+// The bitsandbytes NF4 export (docs/formats.md, docs/packed-format.md): plans it cannot hold refused
 // before anything is computed; its codes decoded by the independent numpy reader equal the
 // hf-peft export's Q of the same run (whose errors check_export.py recomputes from the report);
 // codes found with bitsandbytes' x * (1/absmax) arithmetic, on weights where it matters; the
@@ -7,6 +7,7 @@
 // dequantize_4bit, written from their source), that loading the export yields the hf-peft Q bit for
 // bit and leaves no module half-converted.
 #include "export_checker.hpp"
+#include "loftq/budget.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/runner.hpp"
 #include "lowbit_decoder.hpp"
@@ -191,6 +192,29 @@ private slots:
                                           QString::fromStdString(source)});
         QVERIFY2(r.exitCode == 0, qPrintable(r.output.right(3000)));
         QCOMPARE(test::lastJsonLine(r.output).at("requantized_code_mismatches").get<int>(), 0);
+    }
+
+    // Budget measurement told the run's formats finds codes as the run does, so it measures the
+    // error the bnb-nf4 run reports; with the reference's division it measures another Q.
+    void measurementReproducesABnbRun()
+    {
+        QTemporaryDir dir;
+        const std::string source = dir.filePath("source").toStdString(), out = dir.filePath("out").toStdString();
+        writeCheckpoint(source, weightsWhereTheArithmeticMatters());
+        const auto cp = Checkpoint::open(source);
+        const Plan plan = nf4Plan(1);
+        const double runError = runJob(cp, plan, bothFormats(out)).layers.at(0).stepErrors.at(0);
+        auto measuredError = [&](ScaleArithmetic arithmetic) {
+            BudgetOptions options;
+            options.bits = {4};
+            options.nfArithmetic = arithmetic;
+            const auto curves = measureLayerCurves(cp, plan, options, {}, nullptr);
+            return std::sqrt(curves.at(0).options.at(0).squaredError / curves.at(0).squaredNorm);
+        };
+        const double same = measuredError(nfArithmeticFor(bothFormats(out).formats));
+        QVERIFY2(std::fabs(same - runError) <= 1e-12 * runError, qPrintable(QString::number(same - runError)));
+        const double other = measuredError(ScaleArithmetic::Divide);
+        QVERIFY2(std::fabs(other - runError) > 1e-9 * runError, qPrintable(QString::number(other - runError)));
     }
 
     void modulesTransformersKeepAsLinearAreWrittenAsQ()

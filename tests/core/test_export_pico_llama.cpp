@@ -15,8 +15,7 @@ class TestExportPicoLlama : public QObject {
 private slots:
     void exactExportMatchesTheOracle()
     {
-        if (!QFileInfo::exists(QString::fromStdString(test::picoLlama())))
-            QSKIP("shared/models/pico-llama is not beside this checkout");
+        LOFTQ_REQUIRE_SHARED(test::picoLlama());
         QTemporaryDir dir;
         const std::string ours = dir.filePath("ours").toStdString();
         const std::string oracle = dir.filePath("oracle").toStdString();

@@ -62,8 +62,7 @@ class TestFastSvdAccuracy : public QObject {
 private slots:
     void picoLlamaTargets()
     {
-        if (!QFileInfo::exists(QString::fromStdString(test::picoLlama())))
-            QSKIP("shared/models/pico-llama is not beside this checkout");
+        LOFTQ_REQUIRE_SHARED(test::picoLlama());
         const auto cp = Checkpoint::open(test::picoLlama());
         std::vector<MatrixRM> matrices;
         for (const auto& t : selectTargets(cp))

@@ -4,7 +4,7 @@
 // Each must be refused naming the file at fault, in process and by `loftq`, writing nothing.
 #include "loftq/checkpoint.hpp"
 #include "loftq/errors.hpp"
-#include "loftq/shard_index.hpp"
+#include "io/shard_index.hpp"
 #include "loftq/targets.hpp"
 #include "malformed_checks.hpp"
 #include "test_paths.hpp"

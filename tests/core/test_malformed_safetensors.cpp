@@ -1,5 +1,5 @@
 // A corpus of broken safetensors files, generated here (the ggml test-gguf.cpp pattern): every
-// rejection formats.md lists, plus truncations, wrong JSON types and hostile names. Each must be
+// rejection docs/formats.md lists, plus truncations, wrong JSON types and hostile names. Each must be
 // refused with an error naming the file and the problem, in process and by `loftq`, with
 // nothing written.
 #include "loftq/checkpoint.hpp"
@@ -151,7 +151,7 @@ private slots:
         test::expectCheckpointRejected(dir.path().toStdString(), path, phrase.toStdString(), scratch.path().toStdString());
     }
 
-    // Readers accept what writers may legally produce (formats.md): leading spaces, no tensors.
+    // Readers accept what writers may legally produce (docs/formats.md): leading spaces, no tensors.
     void acceptsLegalOddities()
     {
         QTemporaryDir dir;

@@ -201,6 +201,7 @@ private slots:
         QTemporaryDir dir;
         const std::string out = dir.filePath("out").toStdString();
         const std::string target = dir.filePath("unpacked").toStdString();
+        expectBadInput([&] { unpackToHfPeft(test::fixture("llama"), target, false); }, "is a folder with no model.loftq");
         expectBadInput([&] { unpackToHfPeft(test::fixture("llama") + "/model.safetensors", target, false); },
                        "not a packed LoftQ export");
         exportBoth(test::fixture("llama"), smallPlan(2, 1), out);
@@ -233,8 +234,7 @@ private slots:
     void picoLlamaTwoBitTargetsTakeAtMostSixteenPercentOfBf16()
     {
         const auto source = test::picoLlama();
-        if (!fs::exists(source))
-            QSKIP("shared/models/pico-llama is not here");
+        LOFTQ_REQUIRE_SHARED(source);
         QTemporaryDir dir;
         const std::string out = dir.filePath("out").toStdString();
         Plan plan = smallPlan(2, 1);

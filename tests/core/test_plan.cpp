@@ -64,6 +64,28 @@ private slots:
         QCOMPARE(parseTensorPlace("decoder.block.3.layer.0.SelfAttention.q.weight").stack, std::string("decoder"));
     }
 
+    // One meaning of a preset in the CLI, the workbench and budget comparisons: it decides every
+    // target's bits, whatever rules and overrides said before; ranks stay.
+    void presetReplacesEveryBitsChoice()
+    {
+        Plan p;
+        p.rules.push_back({"v_proj", {}, {}, {.bits = 8, .rank = 32}});
+        p.layers["model.layers.0.mlp.up_proj.weight"] = {.keep = true};
+        p.layers["model.layers.3.mlp.up_proj.weight"] = {.bits = 3};
+        applyPreset(p, "mixed:1");
+        const auto v = p.resolve(layer("model.layers.0.self_attn.v_proj.weight"));
+        QCOMPARE(v.bits, 4);
+        QCOMPARE(v.rank, 32);
+        QCOMPARE(p.resolve(layer("model.layers.5.self_attn.v_proj.weight")).bits, 2);
+        QVERIFY(p.resolve(layer("model.layers.0.mlp.up_proj.weight")).quantize);
+        QCOMPARE(p.resolve(layer("model.layers.0.mlp.up_proj.weight")).bits, 4);
+        QCOMPARE(p.resolve(layer("model.layers.3.mlp.up_proj.weight")).bits, 2);
+        QVERIFY(p.layers.empty());
+        applyPreset(p, "all:3");
+        QCOMPARE(p.resolve(layer("model.layers.0.self_attn.v_proj.weight")).bits, 3);
+        QCOMPARE(p.resolve(layer("model.layers.0.self_attn.v_proj.weight")).rank, 32);
+    }
+
     void jsonRoundTrip()
     {
         Plan p;

@@ -1,7 +1,8 @@
-// Quantizers against the torch tables, the bitsandbytes NF4 table, the oracle's cases and a
-// brute-force nearest-entry search.
-#include "loftq/checkpoint.hpp"
+// Quantizers against the torch tables (tests/oracle and shared/reference), the bitsandbytes NF4
+// table and a brute-force nearest-entry search. Whole matrices against the reference cases:
+// test_loftq_cases.
 #include "loftq/quantizer.hpp"
+#include "brute_force_code.hpp"
 #include "test_paths.hpp"
 
 #include <QtTest>
@@ -12,10 +13,9 @@ using namespace loftq;
 
 namespace {
 
-// Uniform scales are mean + 2.5 std in float; the reference's last bit depends on summation order
-// (algorithm.md measured 1.3e-7 relative).
+// Uniform scales are mean + 2.5 std in float; torch's last bit depends on its summation order
+// (1.3e-7 relative on its 64 sample blocks, docs/algorithm.md).
 constexpr double kUniformScaleRelTolerance = 1.3e-7;
-constexpr double kUniformValueRelTolerance = 1e-6;
 
 std::vector<float> hexFloats(const std::string& hex)
 {
@@ -29,32 +29,38 @@ std::vector<float> hexFloats(const std::string& hex)
     return out;
 }
 
-int bruteForceCode(const std::vector<float>& table, float v)
-{
-    int best = 0;
-    for (int i = 1; i < int(table.size()); ++i)
-        if (std::fabs(v - table[i]) < std::fabs(v - table[best]))
-            best = i;
-    return best;
-}
-
 } // namespace
 
 class TestQuantizer : public QObject {
     Q_OBJECT
 private slots:
-    void tablesEqualTorchBitForBit()
+    // The tables torch 2.11 printed (tests/oracle) and the PyTorch reference's (shared/reference).
+    void tablesEqualTheReferencesBitForBit_data()
     {
-        const auto torch = test::readJson(test::oracleDir() + "/torch_codebooks.json");
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("key");
+        QTest::newRow("torch_codebooks.json") << QString::fromStdString(test::oracleDir() + "/torch_codebooks.json") << "";
+        QTest::newRow("shared codebooks.json") << QString::fromStdString(test::sharedReference() + "/codebooks.json")
+                                               << "codebooks";
+    }
+
+    void tablesEqualTheReferencesBitForBit()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, key);
+        LOFTQ_REQUIRE_SHARED(file.toStdString());
+        auto tables = test::readJson(file.toStdString());
+        if (!key.isEmpty())
+            tables = tables.at(key.toStdString());
         for (const auto& q : allQuantizers())
             for (int bits : q.supportedBits) {
-                const auto key = std::string(q.name) + std::to_string(bits);
-                const auto expected = torch.at(key).get<std::vector<float>>();
+                const auto name = std::string(q.name) + std::to_string(bits);
+                const auto expected = tables.at(name).get<std::vector<float>>();
                 const auto& table = codebook(q.method, bits);
                 QCOMPARE(table.size(), expected.size());
                 for (std::size_t i = 0; i < table.size(); ++i)
                     if (std::bit_cast<std::uint32_t>(table[i]) != std::bit_cast<std::uint32_t>(expected[i]))
-                        QFAIL(qPrintable(QString("%1[%2] = %3, torch %4").arg(key.c_str()).arg(i).arg(table[i], 0, 'g', 9).arg(expected[i], 0, 'g', 9)));
+                        QFAIL(qPrintable(QString("%1[%2] = %3, reference %4").arg(name.c_str()).arg(i).arg(table[i], 0, 'g', 9).arg(expected[i], 0, 'g', 9)));
             }
     }
 
@@ -80,34 +86,6 @@ private slots:
             QVERIFY(std::fabs(q.scales[i] - scales[i]) <= kUniformScaleRelTolerance * std::fabs(scales[i]));
     }
 
-    void oracleCasesGiveTheSameCodesAndValues()
-    {
-        const auto cases = test::readJson(test::oracleDir() + "/cases/cases.json");
-        const auto vectors = Checkpoint::open(test::oracleDir() + "/cases/vectors.safetensors");
-        for (const auto& c : cases) {
-            const std::string name = c.at("name");
-            const auto method = *parseQuantMethod(c.at("method").get<std::string>());
-            const QuantizerSpec spec{method, c.at("bits").get<int>(), c.at("block_size").get<int>()};
-            const auto W = vectors.readMatrix(*vectors.find(name + ".W"));
-            const auto Q1 = vectors.readMatrix(*vectors.find(name + ".Q1"));
-            const auto codes = vectors.rawBytes(*vectors.find(name + ".codes1"));
-            QuantizedBlocks q;
-            std::vector<float> y(std::size_t(W.size()));
-            quantizeBlockwise(spec, {W.data(), std::size_t(W.size())}, q, y);
-            for (Eigen::Index i = 0; i < W.size(); ++i) {
-                const bool zeroBlock = q.scales[std::size_t(i) / spec.blockSize] == 0;
-                if (!zeroBlock && q.codes[i] != std::to_integer<int>(codes[i]))
-                    QFAIL(qPrintable(QString("%1: code %2 differs at %3").arg(name.c_str()).arg(q.codes[i]).arg(i)));
-                const float expected = Q1.data()[i];
-                if (method == QuantMethod::NormalFloat)
-                    QCOMPARE(y[i], expected);
-                else
-                    QVERIFY2(std::fabs(y[i] - expected) <= kUniformValueRelTolerance * std::fabs(expected),
-                             qPrintable(QString("%1 value %2 vs %3").arg(name.c_str()).arg(y[i]).arg(expected)));
-            }
-        }
-    }
-
     void midpointSearchIsTheNearestEntry()
     {
         std::mt19937_64 rng(7);
@@ -129,7 +107,7 @@ private slots:
                         return std::fabs(v - m) < 1e-6f;
                     });
                     if (!nearMidpoint)
-                        QCOMPARE(int(q.codes[i]), bruteForceCode(table, std::clamp(v, -1.0f, 1.0f)));
+                        QCOMPARE(int(q.codes[i]), test::bruteForceCode(table, std::clamp(v, -1.0f, 1.0f)));
                 }
             }
     }

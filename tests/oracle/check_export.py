@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent checker of a finished HF + PEFT export (shared/docs/formats.md), numpy only.
+"""Independent checker of a finished HF + PEFT export (docs/formats.md), numpy only.
 
 For every module with lora_A/lora_B in EXPORT/<adapter>/adapter_model.safetensors it measures, in
 float64 on the stored bytes, err = ||W - Q - (alpha/r) B A||_F / ||W||_F and ||W - Q||_F / ||W||_F

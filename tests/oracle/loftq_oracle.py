@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent numpy oracle for LoftQ, written from shared/docs/algorithm.md (not from the C++).
+"""Independent numpy oracle for LoftQ, written from the definitions of docs/algorithm.md (not from the C++).
 
 Numerics, chosen so the oracle is simple and exact rather than fast:
 - Quantizer inputs, scales, x/scale, table lookups and dequantized values are float32, as in the spec.
@@ -227,7 +227,7 @@ DEFAULT_TARGETS = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj"
 
 def reference_export(original, out, method, bits, rank, steps, alpha=None, targets=DEFAULT_TARGETS,
                      fan_in_fan_out=False, block=64, rank_pattern=None):
-    """Run the oracle on every target weight and write the export layout of formats.md.
+    """Run the oracle on every target weight and write the export layout of docs/formats.md.
     Returns {module: best rel error measured on the exported dtypes} (also OUT/reference.json).
     rank_pattern: {regex key: rank}, keys matched like PEFT; alpha is per layer = alpha or rank."""
     src = st.read(original)
@@ -262,7 +262,7 @@ def reference_export(original, out, method, bits, rank, steps, alpha=None, targe
         report.append({"name": module, "bits": bits, "method": method, "rank": r, "alpha": lora_alpha,
                        "qlora_rel_error": res["qlora_rel_error"], "rel_error": res["rel_error"],
                        "best_step": res["best_step"], "exported_rel_error": reference[module]})
-    # Every rank_pattern key gets its alpha_pattern entry (formats.md).
+    # Every rank_pattern key gets its alpha_pattern entry (docs/formats.md).
     alpha_pattern = {k: alpha if alpha is not None else v for k, v in rank_pattern.items()}
     st.write(os.path.join(out, "model.safetensors"), exported)
     st.write(os.path.join(out, "loftq_init", "adapter_model.safetensors"), adapter)

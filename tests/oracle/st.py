@@ -1,4 +1,4 @@
-"""Minimal safetensors reader/writer in numpy, written from shared/docs/formats.md.
+"""Minimal safetensors reader/writer in numpy, written from the safetensors rules of docs/formats.md.
 
 An entry is (dtype string, shape tuple, raw little-endian bytes); weights become numpy arrays
 only on request (to_array), so tensors we never touch can be compared byte for byte.
@@ -11,7 +11,7 @@ import tempfile
 import numpy as np
 
 # dtype string -> element size in bytes. Only the float types convert to arrays; the rest are
-# kept as raw bytes (formats.md: copy them through untouched).
+# kept as raw bytes (docs/formats.md: copy them through untouched).
 SIZES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
          "U64": 8, "U32": 4, "U16": 2, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
 NUMPY = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",

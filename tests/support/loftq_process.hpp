@@ -84,6 +84,7 @@ public:
 
     pid_t pid() const { return pid_; }
     const QByteArray& err() const { return result_.err; }
+    const QByteArray& out() const { return result_.out; }
 
     // Reads output until `done()` holds, the output ends, or timeoutMs passes; true if done() held.
     template <typename Done>

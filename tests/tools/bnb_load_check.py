@@ -5,7 +5,7 @@ byte, with Q of the HF + PEFT export of the same run.
 
 usage: bnb_load_check.py BNB_EXPORT HF_EXPORT
 
-Written from the upstream source, not from formats.md or core/ (docs/packed-format.md lists what was
+Written from the upstream source, not from docs/formats.md or core/ (docs/packed-format.md lists what was
 read and what stays unverified). Lines are those of the files as read.
   huggingface/transformers 5.17.0 (the installed package on the GPU machine), src/transformers/:
     utils/quantization_config.py:390 BitsAndBytesConfig (__init__, post_init): the types checked below

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent decoder of the low-bit exports, numpy only, written from shared/docs/formats.md and
+"""Independent decoder of the low-bit exports, numpy only, written from docs/formats.md and
 docs/packed-format.md (never from core/): decodes every quantized weight of a bitsandbytes NF4
 export or a packed model.loftq and compares it, bit for bit, with Q of the HF + PEFT export of the
 same run.

@@ -20,13 +20,13 @@ undone); for 3 bits, which its packing cannot hold (8 % 3 != 0), from the same s
 scale per block of 64, x / scale, argmin of the distance to the table.
 compare: PACKED_ROOT/<setting>/model.loftq are `loftq quantize MODEL --iters 1 --format packed`
 exports (one step: the codes are those of W itself). Every layer must be in the reference; nf
-scales must be equal bit for bit, uniform scales within UNIFORM_SCALE_ULPS (algorithm.md: their
+scales must be equal bit for bit, uniform scales within UNIFORM_SCALE_ULPS (docs/quantizers.md: their
 last bit depends on how mean and std are summed). Codes must be equal, except where the
 difference is explained and counted: `tie` where x / scale is exactly the float32 midpoint of the
-two table entries (algorithm.md gives the lower code; torch.argmin compares two distances rounded
+two table entries (docs/algorithm.md gives the lower code; torch.argmin compares two distances rounded
 to float32, which may pick either), `scale` in a uniform block whose scale differs in its last
 bits. Blocks whose reference scale is 0, negative or not finite are left out and counted
-(algorithm.md: they dequantize to 0; the reference divides by them). Prints one JSON line per
+(docs/algorithm.md: they dequantize to 0; the reference divides by them). Prints one JSON line per
 setting; exit 1 on any unexplained difference.
 """
 import glob

@@ -9,7 +9,6 @@
 #include "budget_text.hpp"
 #include "layer_table_model.hpp"
 #include "plan_document.hpp"
-#include "plan_preset.hpp"
 #include "run_results.hpp"
 #include "ui_test_support.hpp"
 
@@ -104,7 +103,9 @@ private slots:
         QVERIFY(panel->resultLabel()->text().contains(errorText(engine.summary.totalRelError)));
 
         // The paper's mixed:1 is 3 bits on 2 blocks: the same budget, and its error from the same curves.
-        const auto mixed = choiceOf(engine.curves, withPreset(base, "mixed:1"));
+        Plan mixedPlan = base;
+        applyPreset(mixedPlan, "mixed:1");
+        const auto mixed = choiceOf(engine.curves, mixedPlan);
         QVERIFY(mixed);
         QVERIFY(shown.paperPreset);
         QCOMPARE(shown.paperPreset->blocks, 1);

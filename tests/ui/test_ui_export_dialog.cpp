@@ -51,7 +51,8 @@ private:
 
     void checkSizes(ExportDialog& dialog) const
     {
-        for (const auto format : allExportFormats()) {
+        for (const auto& traits : exportFormats()) {
+            const auto format = traits.format;
             auto* size = dialog.findChild<QLabel*>("size:" + name(format));
             QVERIFY2(size, qPrintable(name(format)));
             QCOMPARE(size->text(), QString("about %1").arg(humanBytes(engineBytes(format))));
@@ -79,8 +80,8 @@ private slots:
         ExportDialog dialog(*document, *runs, *settings, 1);
         checkSizes(dialog);
         // nf 4-bit, block 64 everywhere: every format is offered.
-        for (const auto format : allExportFormats())
-            QVERIFY(formatBox(dialog, format)->isEnabled());
+        for (const auto& traits : exportFormats())
+            QVERIFY(formatBox(dialog, traits.format)->isEnabled());
         QVERIFY(!dialog.findChild<QLabel*>("unsuitable:bnb-nf4"));
         // The low-bit formats weigh less than the dequantized HF layout.
         QVERIFY(engineBytes(ExportFormat::Packed) < engineBytes(ExportFormat::HfPeft));

@@ -17,6 +17,8 @@
 
 namespace loftq {
 
+class CalibrationStats;
+
 struct Budget {
     enum class Kind { AverageBits, Bytes };
     Kind kind = Kind::AverageBits;
@@ -31,18 +33,24 @@ struct Budget {
 inline constexpr std::uint64_t kDefaultBudgetColumns = 1u << 18;
 
 struct BudgetOptions {
-    std::vector<int> bits = {2, 3, 4, 8}; // settings each layer may take
+    std::vector<int> bits = allSupportedBits(); // settings each layer may take
     std::vector<int> ranks;                // empty: each layer keeps its planned rank
     std::optional<int> measureSteps = 1;   // LoftQ steps per measurement; empty: the plan's steps
     int threads = 1;
     std::uint64_t maxColumns = kDefaultBudgetColumns;
+    // How nf codes are found, as the run the plan is for will (nfArithmeticFor in export_format.hpp).
+    ScaleArithmetic nfArithmetic = ScaleArithmetic::Divide;
+    // Calibration statistics: measure relative output errors with output-aware LoftQ instead
+    // (docs/calibration.md); `damping` empty: the statistics' default.
+    const CalibrationStats* calibration = nullptr;
+    std::optional<double> damping;
 };
 
 struct LayerOption {
     int bits = 0;
     int rank = 0;
     std::uint64_t bytes = 0;   // packed size, estimateLayerSize: codes + float32 scales + adapter
-    double squaredError = 0;   // ||W - Q - B A||_F^2 of the measurement
+    double squaredError = 0;   // ||W - Q - B A||_F^2 of the measurement (see LayerCurve::output)
 };
 
 struct LayerCurve {
@@ -50,6 +58,8 @@ struct LayerCurve {
     LayerPlan plan;            // the base plan's setting for this layer
     double squaredNorm = 0;    // ||W||_F^2
     std::vector<LayerOption> options;
+    // Errors are relative output errors times ||W||^2: sqrt(tr(E H E^T) / tr(W H W^T)) ||W||.
+    bool output = false;
 };
 
 struct BudgetProgress {

@@ -1,6 +1,7 @@
 #pragma once
 // A model checkpoint: one safetensors file, or a Hugging Face folder (model.safetensors or a
 // sharded model.safetensors.index.json). Tensors stay memory-mapped; one is read at a time.
+#include "loftq/matrix.hpp"
 #include "loftq/safetensors.hpp"
 
 #include <Eigen/Core>
@@ -10,8 +11,6 @@
 #include <vector>
 
 namespace loftq {
-
-using MatrixRM = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 struct CheckpointTensor {
     TensorInfo info;

@@ -28,10 +28,12 @@ std::uint64_t packedCodeBytes(std::uint64_t count, int bits);
 std::vector<std::uint8_t> packCodes(std::span<const std::uint8_t> codes, int bits);
 std::vector<std::uint8_t> unpackCodes(std::span<const std::uint8_t> packed, int bits, std::uint64_t count);
 
-// Writes the HF + PEFT export that the run which wrote `packedPath` wrote, into `outputDir`
+// Writes the HF + PEFT export that the run which wrote the packed file wrote, into `outputDir`
 // (created if missing; a non-empty folder only with `force`, and then only files of an earlier
 // export of ours are replaced). adapter_config.json's base_model_name_or_path names `outputDir`, as
-// a direct export there would. Throws Error(BadInput) for a malformed or foreign file.
-void unpackToHfPeft(const std::string& packedPath, const std::string& outputDir, bool force);
+// a direct export there would. `packedFileOrFolder` is model.loftq, the folder holding it, or an
+// export of several formats (its packed/model.loftq). Throws Error(BadInput) for a folder without
+// one and for a malformed or foreign file.
+void unpackToHfPeft(const std::string& packedFileOrFolder, const std::string& outputDir, bool force);
 
 } // namespace loftq

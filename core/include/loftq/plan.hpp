@@ -34,6 +34,8 @@ struct LayerPatch {
     std::optional<int> steps;
     std::optional<int> blockSize;
     void applyTo(LayerPlan& plan) const;
+    // Sets every field `later` sets; the fields it leaves unset keep their value here.
+    void mergeFrom(const LayerPatch& later);
     bool operator==(const LayerPatch&) const = default;
 };
 
@@ -67,7 +69,17 @@ struct Plan {
     bool operator==(const Plan&) const = default;
 };
 
+// One planned target: its descriptor and resolved settings.
+struct PlannedLayer {
+    LayerDescriptor layer;
+    LayerPlan plan;
+};
+// The checkpoint's targets under the plan, in checkpoint order.
+std::vector<PlannedLayer> planLayers(const Checkpoint& checkpoint, const Plan& plan);
+
 // Presets: "mixed:K" (4 bits for blocks 0..K-1, 2 bits after), "all:B" (every target B bits).
+// A preset replaces every bits choice (defaults, rules and per-layer overrides, "keep" included);
+// ranks, steps and quantizers stay. The CLI, the workbench and budget comparisons all mean this.
 // Throws Error(BadInput) for an unknown name.
 void applyPreset(Plan& plan, const std::string& name);
 // Checks every value is supported (bits for the quantizer, rank >= 1, steps >= 1, block >= 1).

@@ -44,6 +44,12 @@ const std::vector<float>& codebook(QuantMethod m, int bits);
 // float32 midpoints between adjacent codebook entries (size 2^bits - 1).
 const std::vector<float>& codebookMidpoints(QuantMethod m, int bits);
 
+// Every bits setting some quantizer supports, ascending.
+std::vector<int> allSupportedBits();
+// The bits `m` supports, as messages list them: "2, 3, 4, 8".
+std::string supportedBitsText(QuantMethod m);
+// Why `m` cannot take `bits` ("nf does not support 5 bits (supported: 2, 3, 4, 8)"), or empty.
+std::string checkBits(QuantMethod m, int bits);
 // Why a setting cannot quantize a matrix of `elements` values, or empty when it can.
 std::string checkQuantizable(const QuantizerSpec& spec, std::uint64_t elements);
 

@@ -8,25 +8,27 @@
 #include "loftq/report.hpp"
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace loftq {
 
+class CalibrationStats;
+
 struct RunOptions {
     std::string outputDir;             // empty: measure only, write nothing
     std::vector<ExportFormat> formats = {ExportFormat::HfPeft};
-    bool force = false;                // allow a non-empty output folder (see output_folder.hpp)
+    bool force = false;                // allow a non-empty output folder (see core/src/io/output_folder.hpp)
     int threads = 1;
     bool keepSpectra = true;           // keep the adapter's singular values in the report
+    // Calibration statistics (docs/calibration.md): the steps minimize the output error, and the
+    // report gives output errors beside weight errors. weightObjective keeps plain LoftQ steps
+    // but still measures the output errors (to compare the two objectives).
+    const CalibrationStats* calibration = nullptr;
+    std::optional<double> damping;     // lambda / mean(diag H); empty: the statistics' default
+    bool weightObjective = false;
 };
-
-// One planned target: its descriptor and resolved settings.
-struct PlannedLayer {
-    LayerDescriptor layer;
-    LayerPlan plan;
-};
-std::vector<PlannedLayer> planLayers(const Checkpoint& checkpoint, const Plan& plan);
 
 // Runs the whole job. Throws Error (BadInput / Runtime / Cancelled); on any throw nothing is left
 // at a final path in outputDir. `cancel` is polled between steps.

@@ -28,7 +28,7 @@ struct SafetensorsHeader {
     std::uint64_t dataStart() const { return 8 + headerBytes; }
 };
 
-// Largest header we accept (formats.md): protects against a hostile length field.
+// Largest header we accept (docs/formats.md): protects against a hostile length field.
 inline constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
 
 // Parses and validates the first bytes of a file of fileSize bytes. `bytes` holds at least the

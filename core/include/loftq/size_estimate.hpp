@@ -4,7 +4,7 @@
 // other tensor (non-targets, kept targets) at its source size. The figure a packed low-bit format
 // reaches; the HF + PEFT layout stores Q dequantized, at the source size.
 #include "loftq/checkpoint.hpp"
-#include "loftq/runner.hpp"
+#include "loftq/plan.hpp"
 
 #include <cstdint>
 #include <vector>

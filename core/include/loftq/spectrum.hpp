@@ -24,8 +24,10 @@ struct ResidualSpectrum {
 };
 
 // Throws Error(BadInput) when the plan keeps the layer or cannot quantize it, Error(Cancelled)
-// when `cancel` becomes true (polled between LoftQ steps and before each full SVD).
+// when `cancel` becomes true (polled between LoftQ steps and before each full SVD). nf codes are
+// found with `nfArithmetic`, as a run exporting the formats of nfArithmeticFor finds them.
 ResidualSpectrum residualSpectrum(const Checkpoint& checkpoint, const Plan& plan, const LayerDescriptor& layer,
-                                  int threads = 1, const std::atomic<bool>* cancel = nullptr);
+                                  int threads = 1, const std::atomic<bool>* cancel = nullptr,
+                                  ScaleArithmetic nfArithmetic = ScaleArithmetic::Divide);
 
 } // namespace loftq

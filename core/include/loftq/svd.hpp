@@ -1,7 +1,7 @@
 #pragma once
 // Truncated SVD: the exact one (a full thin SVD, as the reference does) and a randomized one
 // (Halko, Martinsson, Tropp 2011) that can start from a previous step's right singular vectors.
-#include "loftq/checkpoint.hpp"
+#include "loftq/matrix.hpp"
 
 #include <Eigen/Core>
 #include <cstdint>

@@ -22,7 +22,18 @@ public:
     virtual std::size_t vocabularySize() const = 0;
     // The file (or rule) it was read from, for messages and summaries.
     virtual std::string source() const = 0;
+    // The ids encode(text, true) puts before the text (a BOS), for summaries; empty when none.
+    virtual std::vector<TokenId> leadingSpecialTokens() const { return {}; }
 };
+
+// Text that is not well-formed UTF-8 is encoded as Python's bytes.decode("utf-8", errors="replace")
+// would give it to Hugging Face: each maximal ill-formed subsequence becomes U+FFFD (encode does this
+// itself; callers use this to tell the user). Returns what was replaced; out is the repaired text.
+struct InvalidUtf8 {
+    std::size_t sequences = 0;   // how many U+FFFD were put in
+    std::size_t firstOffset = 0; // byte offset of the first, when sequences > 0
+};
+InvalidUtf8 replaceInvalidUtf8(std::string_view text, std::string& out);
 
 // A model folder's tokenizer, found in the order docs/tokenizers.md gives, or the tokenizer file named.
 // Throws Error(BadInput) naming the files looked for when there is none it can read.

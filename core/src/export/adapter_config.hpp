@@ -1,5 +1,5 @@
 #pragma once
-// Internal: the PEFT adapter_config.json of an export (formats.md).
+// Internal: the PEFT adapter_config.json of an export (docs/formats.md).
 #include "loftq/checkpoint.hpp"
 #include "loftq/report.hpp"
 

@@ -1,5 +1,5 @@
 #pragma once
-// Internal: loftq_init/ of an export (formats.md): adapter_model.safetensors with lora_A [r, in]
+// Internal: loftq_init/ of an export (docs/formats.md): adapter_model.safetensors with lora_A [r, in]
 // and lora_B [out, r] per layer, and adapter_config.json. Every export format carries the same.
 #include "loftq/atomic_file.hpp"
 #include "loftq/export_writer.hpp"

@@ -1,4 +1,4 @@
-// bitsandbytes NF4, pre-quantized (formats.md): transformers loads it as a 4-bit model without
+// bitsandbytes NF4, pre-quantized (docs/packed-format.md): transformers loads it as a 4-bit model without
 // re-quantizing. Each quantized module's weight becomes its packed codes (first element in the HIGH
 // nibble), absmax, the NF4 table and the quant_state JSON; config.json gains quantization_config;
 // every other tensor keeps its source bytes; the adapter is the same loftq_init/ as hf-peft's.
@@ -7,7 +7,6 @@
 // hf-peft writes it, and is listed in llm_int8_skip_modules.
 #include "adapter_file.hpp"
 #include "hf_layout.hpp"
-#include "loftq/errors.hpp"
 #include "loftq/export_writer.hpp"
 #include "safetensors_builder.hpp"
 
@@ -119,17 +118,6 @@ public:
     {
         for (const auto& t : targets) {
             const auto p = plan.resolve(t);
-            if (p.quantize && (p.method != QuantMethod::NormalFloat || p.bits != 4 || p.blockSize != kBnbBlockSize))
-                throwBadInput("--format bnb-nf4", "layer '" + t.tensorName + "' is planned as " +
-                                                      std::string(quantMethodName(p.method)) + std::to_string(p.bits) +
-                                                      " with block " + std::to_string(p.blockSize) +
-                                                      "; bitsandbytes NF4 needs every quantized layer nf, 4 bits, "
-                                                      "block 64 (or kept unquantized)");
-            if (p.quantize && t.dtype == DType::F64)
-                throwBadInput("--format bnb-nf4", "layer '" + t.tensorName +
-                                                      "' is float64; bitsandbytes 4-bit holds float32, float16 "
-                                                      "and bfloat16 weights only (keep the layer, or convert the "
-                                                      "checkpoint)");
             if (p.quantize && !computeDtype_)
                 computeDtype_ = t.dtype;
             if (p.quantize)
@@ -299,6 +287,21 @@ private:
 };
 
 } // namespace
+
+std::optional<std::string> whyUnsuitableForBnbNf4(const Checkpoint&, const std::vector<PlannedLayer>& layers)
+{
+    for (const auto& [t, p] : layers) {
+        if (p.quantize && (p.method != QuantMethod::NormalFloat || p.bits != 4 || p.blockSize != kBnbBlockSize))
+            return "layer '" + t.tensorName + "' is planned as " + std::string(quantMethodName(p.method)) +
+                   std::to_string(p.bits) + " with block " + std::to_string(p.blockSize) +
+                   "; bitsandbytes NF4 needs every quantized layer nf, 4 bits, block 64 (or kept unquantized)";
+        if (p.quantize && t.dtype == DType::F64)
+            return "layer '" + t.tensorName +
+                   "' is float64; bitsandbytes 4-bit holds float32, float16 and bfloat16 weights only (keep the "
+                   "layer, or convert the checkpoint)";
+    }
+    return std::nullopt;
+}
 
 std::unique_ptr<ExportWriter> makeBnbNf4Writer(const std::string& outputDir)
 {

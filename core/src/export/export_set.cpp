@@ -1,7 +1,7 @@
 #include "export_set.hpp"
 #include "loftq/atomic_file.hpp"
 #include "loftq/errors.hpp"
-#include "loftq/output_folder.hpp"
+#include "io/output_folder.hpp"
 #include "run_files.hpp"
 
 #include <algorithm>
@@ -12,20 +12,26 @@ namespace fs = std::filesystem;
 
 namespace loftq::detail {
 
-ExportSet::ExportSet(const Checkpoint& source, const Plan& plan, const std::vector<LayerDescriptor>& targets,
-                     const RunOptions& options)
-    : outputDir_(options.outputDir)
+ExportSet::ExportSet(const Checkpoint& source, const Plan& plan, const std::vector<PlannedLayer>& layers,
+                     const std::string& outputDir, const std::vector<ExportFormat>& requested)
+    : outputDir_(outputDir)
 {
     std::vector<ExportFormat> formats;
-    for (auto f : options.formats)
+    for (auto f : requested)
         if (std::find(formats.begin(), formats.end(), f) == formats.end())
             formats.push_back(f);
     if (formats.empty())
         formats.push_back(ExportFormat::HfPeft);
+    for (auto f : formats)
+        if (const auto why = exportFormatTraits(f).whyUnsuitable(source, layers))
+            throwBadInput("--format " + std::string(exportFormatName(f)), *why);
+    std::vector<LayerDescriptor> targets;
+    for (const auto& l : layers)
+        targets.push_back(l.layer);
     for (auto f : formats) {
         const auto folder = exportFolder(outputDir_, formats, f);
         Member m{formats.size() > 1 ? std::string(exportFormatName(f)) + "/" : "", folder,
-                 makeExportWriter(f, folder), {}};
+                 exportFormatTraits(f).makeWriter(folder), {}};
         m.writer->begin(source, plan, targets);
         m.files = m.writer->plannedFiles();
         m.files.push_back(kReportFile);

@@ -3,7 +3,6 @@
 // report, plan and manifest beside each format's files; nothing reaches a final path before
 // finishAndCommit(). The output folder itself is prepared (and rolled back) by the runner.
 #include "loftq/export_writer.hpp"
-#include "loftq/runner.hpp"
 
 #include <atomic>
 #include <memory>
@@ -14,10 +13,10 @@ namespace loftq::detail {
 
 class ExportSet {
 public:
-    // Starts every writer in options.outputDir, which must exist (a writer refuses a plan it
-    // cannot export, before anything is computed), and checks what would be replaced.
-    ExportSet(const Checkpoint& source, const Plan& plan, const std::vector<LayerDescriptor>& targets,
-              const RunOptions& options);
+    // Starts a writer of each format in outputDir, which must exist, after checking that every
+    // format suits the plan (before anything is computed) and what would be replaced.
+    ExportSet(const Checkpoint& source, const Plan& plan, const std::vector<PlannedLayer>& layers,
+              const std::string& outputDir, const std::vector<ExportFormat>& formats);
 
     void consume(const CheckpointTensor& tensor, const QuantizedLayer* quantized);
     // Stages the remaining files of every format, then (unless cancelled meanwhile) moves them all

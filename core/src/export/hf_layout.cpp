@@ -1,4 +1,5 @@
 #include "hf_layout.hpp"
+#include "io/page_release.hpp"
 #include "loftq/errors.hpp"
 
 #include <algorithm>
@@ -127,6 +128,7 @@ HfLayout HfLayout::fromJson(const json& j, const std::string& label)
 std::vector<std::byte> storedWeightBytes(const MatrixRM& Q, bool conv1d, DType dtype)
 {
     std::vector<std::byte> bytes(std::size_t(Q.size()) * dtypeSize(dtype));
+    adviseHugePages(bytes.data(), bytes.size());
     if (conv1d) {
         const MatrixRM stored = Q.transpose(); // back to [in, out]
         fromFloat32(dtype, stored.data(), bytes.data(), std::size_t(stored.size()));

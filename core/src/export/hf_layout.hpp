@@ -1,5 +1,5 @@
 #pragma once
-// Internal: the file layout of the HF + PEFT export (formats.md), described once so that the
+// Internal: the file layout of the HF + PEFT export (docs/formats.md), described once so that the
 // direct export and `loftq unpack` write the same bytes: the source's shards with the same tensors
 // and header metadata, the source's other files copied verbatim, and the adapter under loftq_init/.
 #include "loftq/atomic_file.hpp"

@@ -1,4 +1,4 @@
-// The default export (formats.md): the source's files and sharding mirrored, quantized weights
+// The default export (docs/formats.md): the source's files and sharding mirrored, quantized weights
 // replaced by Q in the source dtype, and the LoftQ adapter under loftq_init/.
 #include "adapter_file.hpp"
 #include "hf_layout.hpp"

@@ -2,13 +2,13 @@
 // layout, weight-storing and run-file helpers as the direct export, so the bytes are the same.
 #include "hf_layout.hpp"
 #include "loftq/errors.hpp"
-#include "loftq/output_folder.hpp"
+#include "io/output_folder.hpp"
+#include "loftq/export_format.hpp"
 #include "loftq/packed_format.hpp"
-#include "packed_layout.hpp"
+#include "packed_container.hpp"
 #include "run_files.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <set>
 
@@ -19,106 +19,7 @@ namespace {
 
 using json = nlohmann::json;
 
-class PackedContainer {
-public:
-    explicit PackedContainer(const std::string& path) : file_(Checkpoint::open(path)), label_(path)
-    {
-        const auto& metadata = file_.shards().front()->header().metadata;
-        const auto format = metadata.find("format");
-        if (format == metadata.end() || format->second != kPackedFormatName)
-            throwBadInput(path, "is not a packed LoftQ export (no \"format\": \"loftq-packed\" in its metadata)");
-        const auto version = metadata.find("loftq_packed_version");
-        if (version == metadata.end() || version->second != std::to_string(kPackedFormatVersion))
-            throwBadInput(path, "packed format version " +
-                                    (version == metadata.end() ? std::string("(none)") : version->second) +
-                                    " is not the one this build reads (" + std::to_string(kPackedFormatVersion) + ")");
-        const auto layout = metadata.find(detail::kPackedLayoutKey);
-        json j;
-        try {
-            j = json::parse(layout == metadata.end() ? std::string() : layout->second);
-        } catch (const json::exception& e) {
-            throwBadInput(path, std::string("metadata ") + detail::kPackedLayoutKey + " is not valid JSON (" + e.what() + ")");
-        }
-        layout_ = detail::PackedLayout::fromJson(j, path);
-    }
-
-    const detail::PackedLayout& layout() const { return layout_; }
-
-    // A tensor that must be there with this dtype and byte size.
-    std::span<const std::byte> bytes(const std::string& name, DType dtype, std::uint64_t byteSize) const
-    {
-        const auto* t = file_.find(name);
-        if (!t)
-            throwBadInput(label_, "tensor '" + name + "' is missing");
-        if (t->info.dtype != dtype || t->info.byteSize() != byteSize)
-            throwBadInput(label_, "tensor '" + name + "' is " + std::string(dtypeName(t->info.dtype)) + " of " +
-                                      std::to_string(t->info.byteSize()) + " bytes; expected " +
-                                      std::string(dtypeName(dtype)) + " of " + std::to_string(byteSize));
-        return file_.rawBytes(*t);
-    }
-
-    std::span<const std::byte> embeddedFile(const std::string& relative) const
-    {
-        const auto* t = file_.find(kPackedFilePrefix + relative);
-        if (!t || t->info.dtype != DType::U8)
-            throwBadInput(label_, "embedded file '" + relative + "' is missing");
-        return file_.rawBytes(*t);
-    }
-
-    // The packed form of a quantized weight, checked against its layout entry and the engine.
-    struct PackedWeight {
-        QuantizerSpec spec;
-        std::uint64_t count = 0;
-        std::span<const std::byte> codes, scales;
-    };
-    PackedWeight packedWeight(const TensorInfo& stored, const detail::PackedLayer& l) const
-    {
-        PackedWeight w{{l.method, l.bits, l.blockSize}, std::uint64_t(l.rows) * std::uint64_t(l.cols), {}, {}};
-        if (l.rows <= 0 || l.cols <= 0 || w.count != stored.elementCount() || !isFloatingWeight(stored.dtype) ||
-            !checkQuantizable(w.spec, w.count).empty())
-            throwBadInput(label_, "layer '" + stored.name + "' has an impossible setting or shape");
-        const auto& table = codebook(l.method, l.bits);
-        const auto storedTable = bytes(l.codebook, DType::F32, table.size() * sizeof(float));
-        if (!std::equal(storedTable.begin(), storedTable.end(), std::as_bytes(std::span(table)).begin()))
-            throwBadInput(label_, "codebook '" + l.codebook + "' differs from this engine's " +
-                                      std::string(quantMethodName(l.method)) + std::to_string(l.bits) + " table");
-        w.codes = bytes(l.codes, DType::U8, packedCodeBytes(w.count, l.bits));
-        w.scales = bytes(l.scales, DType::F32, w.count / std::uint64_t(l.blockSize) * sizeof(float));
-        return w;
-    }
-
-    // Q of a quantized weight, stored as the direct export stores it.
-    std::vector<std::byte> decodeWeight(const TensorInfo& stored, const detail::PackedLayer& l) const
-    {
-        const auto w = packedWeight(stored, l);
-        QuantizedBlocks blocks;
-        blocks.codes = unpackCodes({reinterpret_cast<const std::uint8_t*>(w.codes.data()), w.codes.size()}, l.bits, w.count);
-        blocks.scales.resize(w.scales.size() / sizeof(float));
-        std::memcpy(blocks.scales.data(), w.scales.data(), w.scales.size());
-        MatrixRM Q(l.rows, l.cols);
-        dequantizeBlockwise(w.spec, blocks, {Q.data(), std::size_t(Q.size())});
-        return detail::storedWeightBytes(Q, l.conv1d, stored.dtype);
-    }
-
-    // Every tensor of the export is there, of the right type and size: checked before the output
-    // folder is touched.
-    void checkComplete() const
-    {
-        for (const auto& shard : layout_.hf.shards)
-            for (const auto& t : shard.tensors)
-                if (const auto it = layout_.layers.find(t.name); it != layout_.layers.end())
-                    (void)packedWeight(t, it->second);
-                else
-                    (void)bytes(t.name, t.dtype, t.byteSize());
-    }
-
-private:
-    Checkpoint file_;
-    std::string label_;
-    detail::PackedLayout layout_;
-};
-
-// The unpack folder: created if missing; a non-empty one only with force (formats.md's rule for
+// The unpack folder: created if missing; a non-empty one only with force (docs/trust.md's rule for
 // exports, without the source-folder check: the container is a single file, and only files an
 // earlier export of ours listed are replaced).
 void prepareUnpackFolder(const std::string& outputDir, const std::vector<std::string>& planned, bool force)
@@ -143,6 +44,21 @@ void prepareUnpackFolder(const std::string& outputDir, const std::vector<std::st
         throwRuntime(outputDir, "cannot create output folder: " + ec.message());
 }
 
+// What a user types for PACKED: the file, the packed export's folder, or the folder of an export of
+// several formats (whose packed export is in its packed/ folder, docs/packed-format.md).
+std::string packedFileAt(const std::string& path)
+{
+    if (!fs::is_directory(path))
+        return path;
+    const fs::path folder(path);
+    for (const auto& candidate : {folder / kPackedFileName, folder / exportFormatName(ExportFormat::Packed) / kPackedFileName})
+        if (fs::is_regular_file(candidate))
+            return candidate.string();
+    throwBadInput(path, std::string("is a folder with no ") + kPackedFileName + " (nor " +
+                            std::string(exportFormatName(ExportFormat::Packed)) + "/" + kPackedFileName +
+                            "); unpack reads the file that loftq quantize --format packed writes");
+}
+
 std::string withBasePath(std::span<const std::byte> configBytes, const std::string& folder, const std::string& label)
 {
     json config;
@@ -157,9 +73,10 @@ std::string withBasePath(std::span<const std::byte> configBytes, const std::stri
 
 } // namespace
 
-void unpackToHfPeft(const std::string& packedPath, const std::string& outputDir, bool force)
+void unpackToHfPeft(const std::string& packedFileOrFolder, const std::string& outputDir, bool force)
 {
-    const PackedContainer container(packedPath);
+    const std::string packedPath = packedFileAt(packedFileOrFolder);
+    const detail::PackedContainer container(packedPath);
     const auto& layout = container.layout();
     auto planned = layout.hf.plannedFiles();
     planned.push_back(detail::kReportFile);

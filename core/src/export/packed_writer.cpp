@@ -2,7 +2,6 @@
 // block scales and codebooks for quantized weights, every other tensor as stored, and the files
 // the HF + PEFT export would hold, so `loftq unpack` can write that export byte for byte.
 #include "adapter_file.hpp"
-#include "loftq/errors.hpp"
 #include "loftq/export_writer.hpp"
 #include "loftq/packed_format.hpp"
 #include "packed_layout.hpp"
@@ -25,10 +24,6 @@ public:
 
     void begin(const Checkpoint& source, const Plan& plan, const std::vector<LayerDescriptor>&) override
     {
-        for (const auto& t : source.tensors())
-            if (t.info.name.starts_with("loftq."))
-                throwBadInput(source.shards()[t.shard]->path(),
-                              "tensor '" + t.info.name + "' uses the prefix \"loftq.\" that the packed format reserves");
         source_ = &source;
         plan_ = &plan;
         layout_.hf = detail::HfLayout::of(source);
@@ -104,6 +99,15 @@ private:
 };
 
 } // namespace
+
+std::optional<std::string> whyUnsuitableForPacked(const Checkpoint& source, const std::vector<PlannedLayer>&)
+{
+    for (const auto& t : source.tensors())
+        if (t.info.name.starts_with("loftq."))
+            return "tensor '" + t.info.name + "' of " + source.shards()[t.shard]->path() +
+                   " uses the prefix \"loftq.\" that the packed format reserves";
+    return std::nullopt;
+}
 
 std::unique_ptr<ExportWriter> makePackedWriter(const std::string& outputDir)
 {

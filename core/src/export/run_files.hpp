@@ -1,5 +1,5 @@
 #pragma once
-// Internal: the files every export folder holds beside its format's own (formats.md): the report,
+// Internal: the files every export folder holds beside its format's own (docs/formats.md): the report,
 // the plan that was run, and the manifest `--force` consults. One place for their exact text, so
 // `loftq unpack` writes the same bytes as the run did.
 #include "loftq/plan.hpp"

@@ -1,7 +1,8 @@
 // Opening a checkpoint: a single safetensors file or a Hugging Face folder, sharded or not.
 #include "loftq/checkpoint.hpp"
 #include "loftq/errors.hpp"
-#include "loftq/shard_index.hpp"
+#include "io/page_release.hpp"
+#include "io/shard_index.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -167,6 +168,7 @@ MatrixRM Checkpoint::readMatrix(const CheckpointTensor& t) const
         throwBadInput(label, "tensor " + quoteName(t.info.name) + " has dtype " + std::string(dtypeName(t.info.dtype)) +
                                  ", which cannot be quantized");
     MatrixRM m(t.info.shape[0], t.info.shape[1]);
+    adviseHugePages(m.data(), std::size_t(m.size()) * sizeof(float));
     const auto bytes = rawBytes(t);
     toFloat32(t.info.dtype, bytes.data(), m.data(), t.info.elementCount());
     return m;

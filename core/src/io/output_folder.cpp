@@ -1,4 +1,4 @@
-#include "loftq/output_folder.hpp"
+#include "io/output_folder.hpp"
 #include "loftq/errors.hpp"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Parsing and validation of a safetensors header (formats.md). Every rejection names the file and
+// Parsing and validation of a safetensors header (docs/formats.md). Every rejection names the file and
 // the problem; nothing here asserts or aborts, because the input may be hostile.
 #include "loftq/errors.hpp"
 #include "loftq/safetensors.hpp"
@@ -24,7 +24,7 @@ std::uint64_t readLength(std::span<const std::byte> bytes)
 // refusing it early keeps a 100 MB header of brackets from costing gigabytes.
 constexpr int kMaxJsonDepth = 8;
 
-// nlohmann keeps the last of duplicate keys silently; formats.md requires rejecting them.
+// nlohmann keeps the last of duplicate keys silently; docs/formats.md requires rejecting them.
 nlohmann::json parseRejectingDuplicates(std::string_view text, const std::string& label)
 {
     std::vector<std::set<std::string>> keysAtDepth;

@@ -1,5 +1,5 @@
 // Parsing model.safetensors.index.json. The text may be hostile: every rejection names the file.
-#include "loftq/shard_index.hpp"
+#include "io/shard_index.hpp"
 #include "loftq/errors.hpp"
 
 #include <nlohmann/json.hpp>

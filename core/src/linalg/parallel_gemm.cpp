@@ -1,5 +1,5 @@
-#include "loftq/parallel_gemm.hpp"
-#include "loftq/row_chunks.hpp"
+#include "linalg/parallel_gemm.hpp"
+#include "linalg/row_chunks.hpp"
 
 namespace loftq {
 namespace {

@@ -1,7 +1,7 @@
 // Exact and randomized truncated SVD. The randomized path (Halko, Martinsson, Tropp 2011, Alg. 4.4)
 // costs O(m n (r + p)(2q + 2)) instead of a full SVD's O(m n min(m, n)).
 #include "loftq/errors.hpp"
-#include "loftq/parallel_gemm.hpp"
+#include "linalg/parallel_gemm.hpp"
 #include "loftq/svd.hpp"
 
 #include <Eigen/QR>

@@ -1,6 +1,7 @@
 // Measuring each target layer at each allowed setting: a short LoftQ run (fast SVD, by default one
 // step: QLoRA quantization plus the SVD of its residual) per setting.
 #include "loftq/budget.hpp"
+#include "loftq/calib_run.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/layer_job.hpp"
 #include "loftq/size_estimate.hpp"
@@ -14,9 +15,8 @@ std::vector<LayerCurve> measureLayerCurves(const Checkpoint& cp, const Plan& pla
 {
     for (const auto& q : allQuantizers())
         for (int bits : options.bits)
-            if (std::find(q.supportedBits.begin(), q.supportedBits.end(), bits) == q.supportedBits.end())
-                throwBadInput("budget", std::string(q.name) + " cannot take " + std::to_string(bits) +
-                                            " bits (choose from 2, 3, 4, 8)");
+            if (const auto problem = checkBits(q.method, bits); !problem.empty())
+                throwBadInput("budget", problem);
     for (int rank : options.ranks)
         if (rank < 1)
             throwBadInput("budget", "ranks must be at least 1");
@@ -29,6 +29,14 @@ std::vector<LayerCurve> measureLayerCurves(const Checkpoint& cp, const Plan& pla
     const std::size_t ranksPerLayer = options.ranks.empty() ? 1 : options.ranks.size();
     BudgetProgress state{0, int(layers.size() * options.bits.size() * ranksPerLayer), {}};
 
+    std::optional<OutputObjectiveSource> outputs;
+    if (options.calibration) {
+        std::vector<LayerDescriptor> targets;
+        for (const auto& p : layers)
+            targets.push_back(p.layer);
+        outputs.emplace(*options.calibration, options.damping, cp, targets);
+    }
+
     std::vector<LayerCurve> curves;
     for (const auto& p : layers) {
         const MatrixRM W = readLayerWeight(cp, p.layer);
@@ -37,17 +45,28 @@ std::vector<LayerCurve> measureLayerCurves(const Checkpoint& cp, const Plan& pla
             state.done += int(options.bits.size() * ranksPerLayer);
             continue;
         }
-        LayerCurve curve{p.layer, p.plan, W.cast<double>().squaredNorm(), {}};
+        // Output errors of all layers add up only when every layer has one: no fallback here.
+        const LayerObjective objective = outputs ? outputs->objectiveFor(p.layer) : LayerObjective{};
+        if (outputs && !objective.output)
+            throwBadInput(options.calibration->path(), "cannot plan on output error: " + quoteName(p.layer.modulePath) +
+                                                           ": " + objective.fallback);
+        // Output errors enter as relative output errors scaled by ||W||^2, in the units of the weight
+        // objective (and equal to it when H is a multiple of I). Absolute output errors grow with
+        // depth as the residual stream does, and summing them starved the first blocks of bits:
+        // KL 0.104 against 0.095 for the weight plan on pico-llama (docs/calibration.md).
+        LayerCurve curve{p.layer, p.plan, W.cast<double>().squaredNorm(), {}, bool(objective.output)};
         for (int bits : options.bits)
             for (std::size_t r = 0; r < ranksPerLayer; ++r) {
                 PlannedLayer setting = p;
                 setting.plan.bits = bits;
                 setting.plan.rank = options.ranks.empty() ? p.plan.rank : options.ranks[r];
                 setting.plan.steps = options.measureSteps.value_or(p.plan.steps);
-                LoftqSettings s = loftqSettingsFor(plan, setting, options.threads);
+                LoftqSettings s = loftqSettingsFor(plan, setting, options.threads, options.nfArithmetic);
                 s.svd.method = SvdMethod::Fast;
+                s.output = objective.output.get();
                 const auto result = runLoftq(W, s, {}, cancel);
-                const double rel = result.steps[std::size_t(result.bestStep - 1)].relError;
+                const auto& best = result.steps[std::size_t(result.bestStep - 1)];
+                const double rel = best.outputRelError.value_or(best.relError);
                 curve.options.push_back({bits, setting.plan.rank,
                                          estimateLayerSize(p.layer, setting.plan, plan.adapterDtype).total(),
                                          rel * rel * curve.squaredNorm});

@@ -12,10 +12,11 @@ std::uint64_t layerSeed(std::uint64_t planSeed, const std::string& tensorName)
     return h;
 }
 
-LoftqSettings loftqSettingsFor(const Plan& plan, const PlannedLayer& layer, int threads)
+LoftqSettings loftqSettingsFor(const Plan& plan, const PlannedLayer& layer, int threads, ScaleArithmetic nfArithmetic)
 {
     LoftqSettings settings;
-    settings.quantizer = {layer.plan.method, layer.plan.bits, layer.plan.blockSize};
+    settings.quantizer = {layer.plan.method, layer.plan.bits, layer.plan.blockSize,
+                          layer.plan.method == QuantMethod::NormalFloat ? nfArithmetic : ScaleArithmetic::Divide};
     settings.rank = layer.plan.rank;
     settings.steps = layer.plan.steps;
     settings.svd.method = plan.svd;

@@ -5,9 +5,11 @@
 // taken in chunk order: results are identical at any thread count. Two m x n float buffers (W and
 // X) plus the codes; the B A product is never stored.
 #include "loftq/loftq_matrix.hpp"
+#include "loftq/calib_objective.hpp"
 #include "loftq/errors.hpp"
-#include "loftq/parallel_gemm.hpp"
-#include "loftq/row_chunks.hpp"
+#include "linalg/parallel_gemm.hpp"
+#include "io/page_release.hpp"
+#include "linalg/row_chunks.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -65,16 +67,6 @@ StepSums quantizeResidualPass(Eigen::Ref<const MatrixRM> W, const Eigen::MatrixX
     return sums;
 }
 
-// ||X - B A||^2 over fixed row chunks.
-double squaredDifference(Eigen::Ref<const MatrixRM> X, const Eigen::MatrixXf& B, const Eigen::MatrixXf& A, int threads)
-{
-    return sumOverRowChunks(X.rows(), kRowChunk, threads, [&](Eigen::Index begin, Eigen::Index len) {
-        MatrixRM d = X.middleRows(begin, len);
-        d.noalias() -= B.middleRows(begin, len) * A;
-        return squaredNormByRows(d);
-    });
-}
-
 double squaredNormByChunks(Eigen::Ref<const MatrixRM> M, int threads)
 {
     return sumOverRowChunks(M.rows(), kRowChunk, threads, [&](Eigen::Index begin, Eigen::Index len) {
@@ -90,6 +82,38 @@ void checkCancel(const std::atomic<bool>* cancel)
 
 } // namespace
 
+double squaredDifference(Eigen::Ref<const MatrixRM> X, const Eigen::MatrixXf& B, const Eigen::MatrixXf& A, int threads)
+{
+    return sumOverRowChunks(X.rows(), kRowChunk, threads, [&](Eigen::Index begin, Eigen::Index len) {
+        MatrixRM d = X.middleRows(begin, len);
+        d.noalias() -= B.middleRows(begin, len) * A;
+        return squaredNormByRows(d);
+    });
+}
+
+AdapterFit fitLowRank(Eigen::Ref<const MatrixRM> M, double squaredNorm, int rank, const SvdOptions& options,
+                      const Eigen::MatrixXf* warmStart)
+{
+    const auto svd = truncatedSvd(M, rank, options, {warmStart, squaredNorm});
+    const Eigen::VectorXf root = svd.S.cwiseSqrt();
+    AdapterFit fit;
+    fit.B = svd.U * root.asDiagonal();
+    fit.A = root.asDiagonal() * svd.V.transpose();
+    fit.V = svd.V;
+    fit.S = svd.S;
+    fit.products = svd.products;
+    fit.sketchColumns = svd.sketchColumns;
+    // U and V are orthonormal and U^T M V = S, so ||M - U S V^T||^2 = ||M||^2 - ||S||^2 without
+    // forming B A (the exported error is measured on the full product by the runner).
+    double left = squaredNorm - svd.S.cast<double>().squaredNorm();
+    // When the adapter captures nearly all of M (rank close to min(out, in)) the difference of
+    // two float-accurate sums is mostly rounding: measure M - B A directly instead.
+    if (left < kCancellationShare * squaredNorm)
+        left = squaredDifference(M, fit.B, fit.A, std::max(1, options.threads));
+    fit.weightSquaredError = std::max(0.0, left);
+    return fit;
+}
+
 double frobeniusNorm(Eigen::Ref<const MatrixRM> M) { return std::sqrt(squaredNormByChunks(M, 1)); }
 
 LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const StepCallback& onStep,
@@ -103,14 +127,23 @@ LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const
 
     LoftqResult result;
     result.squaredNorm = normW2;
+    if (s.output)
+        result.outputSquaredNorm = s.output->squaredOutput(W, threads);
+    // Relative output error of a squared one, when the objective is the output.
+    auto outputRel = [&](const std::optional<double>& squared) -> std::optional<double> {
+        if (!squared || !result.outputSquaredNorm)
+            return std::nullopt;
+        return *result.outputSquaredNorm > 0 ? std::sqrt(*squared / *result.outputSquaredNorm) : 0.0;
+    };
     MatrixRM X(W.rows(), W.cols());
+    adviseHugePages(X.data(), std::size_t(X.size()) * sizeof(float));
     QuantizedBlocks current;
-    Eigen::MatrixXf B, A, warm;
+    AdapterFit fit;
     double best = INFINITY;
     for (int t = 1; t <= s.steps; ++t) {
         checkCancel(cancel);
         const auto started = Clock::now();
-        const auto sums = quantizeResidualPass(W, B, A, s.quantizer, s.exportDtype, t == 1, X, current, threads);
+        const auto sums = quantizeResidualPass(W, fit.B, fit.A, s.quantizer, s.exportDtype, t == 1, X, current, threads);
         if (t == 1)
             result.qloraRelError = std::sqrt(sums.exported) * invNorm;
         checkCancel(cancel);
@@ -123,36 +156,32 @@ LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const
         // sensitive to the path (see truncated_svd.cpp) and cheap to iterate, converge every step.
         if (s.steps > 1 && W.size() >= kLargeMatrixElements)
             svdOptions.maxPowerIterations = std::min(svdOptions.maxPowerIterations, kLargeMatrixPowerIterations);
-        const auto svd = truncatedSvd(X, rank, svdOptions, {t > 1 ? &warm : nullptr, sums.residual});
-        const Eigen::VectorXf root = svd.S.cwiseSqrt();
-        B = svd.U * root.asDiagonal();
-        A = root.asDiagonal() * svd.V.transpose();
-        warm = svd.V;
-        // U and V are orthonormal and U^T R V = S, so ||R - U S V^T||^2 = ||R||^2 - ||S||^2 without
-        // forming B A (the exported error is measured on the full product by the runner).
-        const double captured = svd.S.cast<double>().squaredNorm();
-        double left = sums.residual - captured;
-        // When the adapter captures nearly all of R (rank close to min(out, in)) the difference of
-        // two float-accurate sums is mostly rounding: measure R - B A directly instead.
-        if (left < kCancellationShare * sums.residual)
-            left = squaredDifference(X, B, A, threads);
-        const double err = std::sqrt(std::max(0.0, left)) * invNorm;
-        LoftqStep step{t, err, std::chrono::duration<double>(Clock::now() - started).count(), svd.products,
-                       svd.sketchColumns};
+        const Eigen::MatrixXf* warm = t > 1 ? &fit.V : nullptr;
+        AdapterFit next = s.output ? s.output->fit(X, sums.residual, rank, svdOptions, warm)
+                                   : fitLowRank(X, sums.residual, rank, svdOptions, warm);
+        fit = std::move(next);
+        const double err = std::sqrt(fit.weightSquaredError) * invNorm;
+        if (t == 1)
+            result.qloraOutputRelError = outputRel(fit.residualOutputSquaredError);
+        LoftqStep step{t, err, std::chrono::duration<double>(Clock::now() - started).count(), fit.products,
+                       fit.sketchColumns, outputRel(fit.outputSquaredError)};
         result.steps.push_back(step);
-        // Strictly better only: ties keep the earlier step, so the result is never worse than step 1.
-        if (err < best) {
-            best = err;
+        // The step is ranked by what the objective minimizes. Strictly better only: ties keep the
+        // earlier step, so the result is never worse than step 1.
+        const double score = step.outputRelError.value_or(err);
+        if (score < best) {
+            best = score;
             result.bestStep = t;
             std::swap(result.quantized, current);
-            result.B = B;
-            result.A = A;
-            result.residualTopSingularValues = svd.S;
+            result.B = fit.B;
+            result.A = fit.A;
+            result.residualTopSingularValues = fit.S;
         }
         if (onStep)
             onStep(step);
     }
     result.Q.resize(W.rows(), W.cols());
+    adviseHugePages(result.Q.data(), std::size_t(result.Q.size()) * sizeof(float));
     dequantizeBlockwise(s.quantizer, result.quantized, {result.Q.data(), std::size_t(result.Q.size())}, threads);
     return result;
 }

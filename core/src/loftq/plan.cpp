@@ -90,6 +90,20 @@ LayerPatch patchFromPlan(const LayerPlan& l)
 
 } // namespace
 
+void LayerPatch::mergeFrom(const LayerPatch& later)
+{
+    auto take = [](auto& field, const auto& laterField) {
+        if (laterField)
+            field = laterField;
+    };
+    take(keep, later.keep);
+    take(method, later.method);
+    take(bits, later.bits);
+    take(rank, later.rank);
+    take(steps, later.steps);
+    take(blockSize, later.blockSize);
+}
+
 void LayerPatch::applyTo(LayerPlan& plan) const
 {
     if (keep)
@@ -129,6 +143,16 @@ LayerPlan Plan::resolve(const LayerDescriptor& layer) const
             rule.patch.applyTo(out);
     if (const auto it = layers.find(layer.tensorName); it != layers.end())
         it->second.applyTo(out);
+    return out;
+}
+
+std::vector<PlannedLayer> planLayers(const Checkpoint& checkpoint, const Plan& plan)
+{
+    std::vector<PlannedLayer> out;
+    for (auto& layer : selectTargets(checkpoint, plan.targets)) {
+        PlannedLayer p{layer, plan.resolve(layer)};
+        out.push_back(std::move(p));
+    }
     return out;
 }
 
@@ -279,7 +303,22 @@ void applyPreset(Plan& plan, const std::string& name)
             value = -1;
     } catch (const std::exception&) {
     }
-    if (kind == "mixed" && value >= 0) {
+    if (!(kind == "mixed" && value >= 0) && !(kind == "all" && value > 0))
+        throwBadInput("--preset " + name, "unknown preset (known: mixed:K, all:BITS)");
+    // A preset decides the bits of every target: earlier bits and keep choices, in rules and
+    // per-layer overrides alike, give way; ranks, steps and quantizers stay.
+    auto dropBits = [](LayerPatch& p) {
+        p.bits.reset();
+        p.keep.reset();
+    };
+    for (auto& rule : plan.rules)
+        dropBits(rule.patch);
+    std::erase_if(plan.rules, [](const PlanRule& r) { return r.patch == LayerPatch{}; });
+    for (auto& [layer, patch] : plan.layers)
+        dropBits(patch);
+    std::erase_if(plan.layers, [](const auto& entry) { return entry.second == LayerPatch{}; });
+    plan.defaults.quantize = true;
+    if (kind == "mixed") {
         // The paper's 2/4-bit mixed precision: 4 bits for blocks 0..K-1 of each stack, 2 after.
         plan.defaults.bits = 2;
         PlanRule first;
@@ -289,11 +328,7 @@ void applyPreset(Plan& plan, const std::string& name)
         plan.rules.push_back(first);
         return;
     }
-    if (kind == "all" && value > 0) {
-        plan.defaults.bits = value;
-        return;
-    }
-    throwBadInput("--preset " + name, "unknown preset (known: mixed:K, all:BITS)");
+    plan.defaults.bits = value;
 }
 
 void validatePlan(const Plan& plan, const std::string& label)
@@ -321,10 +356,8 @@ void validatePlan(const Plan& plan, const std::string& label)
     }
     for (std::size_t i = 0; i < samples.size(); ++i) {
         const auto& s = samples[i];
-        const auto& traits = quantizerTraits(s.method);
-        if (std::find(traits.supportedBits.begin(), traits.supportedBits.end(), s.bits) == traits.supportedBits.end())
-            throwBadInput(label, where[i] + ": " + std::string(traits.name) + " does not support " +
-                                     std::to_string(s.bits) + " bits (choose 2, 3, 4 or 8, or keep)");
+        if (const auto problem = checkBits(s.method, s.bits); !problem.empty())
+            throwBadInput(label, where[i] + ": " + problem + "; or keep the layer");
         if (s.rank < 1)
             throwBadInput(label, where[i] + ": rank must be at least 1");
         if (s.steps < 1)

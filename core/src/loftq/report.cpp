@@ -40,6 +40,14 @@ nlohmann::json LayerReport::toJson() const
     j["step_rel_errors"] = stepErrors;
     j["best_step"] = bestStep;
     j["adapter_singular_values"] = adapterSingularValues;
+    if (!objective.empty())
+        j["objective"] = objective;
+    if (outputRelError) {
+        j["qlora_output_rel_error"] = *qloraOutputRelError;
+        j["output_rel_error"] = *outputRelError;
+    }
+    if (!stepOutputErrors.empty())
+        j["step_output_rel_errors"] = stepOutputErrors;
     j["seconds"] = seconds;
     return j;
 }
@@ -60,8 +68,15 @@ nlohmann::json RunReport::toJson(const Plan& plan) const
         {"rel_error", "||W - Q - (alpha/r) B A|| / ||W|| on the exported Q, lora_A, lora_B"},
         {"step_rel_errors", "||W - Q_t - B_t A_t|| / ||W|| per alternating step, float32"},
         {"improvement", "1 - rel_error / qlora_rel_error"}};
-    std::size_t quantized = 0;
-    double sumQlora = 0, sumErr = 0;
+    if (!calibration.empty()) {
+        j["calibration"] = {{"statistics", calibration}, {"damping", damping}};
+        j["definitions"]["qlora_output_rel_error"] =
+            "sqrt(tr(E H E^T) / tr(W H W^T)), E = W - Q1, H = X^T X of the layer's calibration inputs";
+        j["definitions"]["output_rel_error"] = "the same for E = W - Q - (alpha/r) B A on the exported tensors";
+        j["definitions"]["step_output_rel_errors"] = "the same per alternating step, float32 (output objective)";
+    }
+    std::size_t quantized = 0, measuredOutput = 0;
+    double sumQlora = 0, sumErr = 0, sumQloraOutput = 0, sumOutput = 0;
     j["layers"] = nlohmann::json::array();
     for (const auto& l : layers) {
         j["layers"].push_back(l.toJson());
@@ -70,11 +85,20 @@ nlohmann::json RunReport::toJson(const Plan& plan) const
             sumQlora += l.qloraRelError;
             sumErr += l.relError;
         }
+        if (l.outputRelError) {
+            ++measuredOutput;
+            sumQloraOutput += *l.qloraOutputRelError;
+            sumOutput += *l.outputRelError;
+        }
     }
     j["summary"] = {{"layers", layers.size()},
                     {"quantized", quantized},
                     {"mean_qlora_rel_error", quantized ? sumQlora / quantized : 0.0},
                     {"mean_rel_error", quantized ? sumErr / quantized : 0.0}};
+    if (measuredOutput) {
+        j["summary"]["mean_qlora_output_rel_error"] = sumQloraOutput / double(measuredOutput);
+        j["summary"]["mean_output_rel_error"] = sumOutput / double(measuredOutput);
+    }
     return j;
 }
 

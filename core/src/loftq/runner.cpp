@@ -1,12 +1,13 @@
 // The job runner: streams the checkpoint tensor by tensor through LoftQ into the export writers.
 // While one target computes, the next one is read and converted on another thread.
 #include "loftq/runner.hpp"
-#include "../export/export_set.hpp"
+#include "export/export_set.hpp"
+#include "loftq/calib_run.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/layer_job.hpp"
-#include "loftq/output_folder.hpp"
-#include "loftq/page_release.hpp"
-#include "loftq/row_chunks.hpp"
+#include "io/output_folder.hpp"
+#include "io/page_release.hpp"
+#include "linalg/row_chunks.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -46,17 +47,16 @@ bool allFinite(const MatrixRM& m, int threads)
 }
 
 struct Measured {
-    MatrixRM Q;
     Eigen::MatrixXf A, B;
     double relError = 0;
 };
 
-// Rounds Q and the scaled adapter factors to their export dtypes and measures the error there.
-Measured measureExported(const MatrixRM& W, const LoftqResult& r, DType qDtype, DType adapterDtype, double alpha,
+// Rounds r.Q (in place: the exported Q) and the scaled adapter factors to their export dtypes and
+// measures the error there.
+Measured measureExported(const MatrixRM& W, LoftqResult& r, DType qDtype, DType adapterDtype, double alpha,
                          int threads)
 {
     Measured m;
-    m.Q.resize(r.Q.rows(), r.Q.cols());
     const double rank = double(r.A.rows());
     // PEFT adds (alpha / r) * B A; storing sqrt(r / alpha) on each factor makes that B A exactly.
     const float factor = static_cast<float>(std::sqrt(rank / alpha));
@@ -67,8 +67,7 @@ Measured measureExported(const MatrixRM& W, const LoftqResult& r, DType qDtype, 
     // Q's rounding, the product B A and the sum, one pass over fixed row chunks in parallel.
     const Eigen::MatrixXf scaledB = m.B * static_cast<float>(alpha / rank);
     const double err = sumOverRowChunks(W.rows(), kMeasureChunkRows, threads, [&](Eigen::Index begin, Eigen::Index len) {
-        auto q = m.Q.middleRows(begin, len);
-        q = r.Q.middleRows(begin, len);
+        auto q = r.Q.middleRows(begin, len);
         roundTripThrough(qDtype, q.data(), std::size_t(q.size()));
         MatrixRM residual = W.middleRows(begin, len) - q;
         residual.noalias() -= scaledB.middleRows(begin, len) * m.A;
@@ -100,6 +99,7 @@ public:
     }
 
     double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+    double total() const { return total_; }
 
 private:
     const ProgressSink& sink_;
@@ -108,172 +108,228 @@ private:
     Clock::time_point start_ = Clock::now();
 };
 
-} // namespace
-
-std::vector<PlannedLayer> planLayers(const Checkpoint& checkpoint, const Plan& plan)
-{
-    std::vector<PlannedLayer> out;
-    for (auto& layer : selectTargets(checkpoint, plan.targets)) {
-        PlannedLayer p{layer, plan.resolve(layer)};
-        out.push_back(std::move(p));
+// The targets LoftQ quantizes, each read (and converted to float32) on another thread while the
+// one before it computes.
+class TargetReadAhead {
+public:
+    TargetReadAhead(const Checkpoint& cp, const std::map<std::string, const PlannedLayer*>& quantized)
+        : cp_(cp), quantized_(quantized)
+    {
+        startAfter(0);
     }
-    return out;
-}
+
+    // W of the quantized target at tensors()[index], the next one; starts reading the one after.
+    MatrixRM take(std::size_t index)
+    {
+        MatrixRM W = pending_.get();
+        startAfter(index + 1);
+        return W;
+    }
+
+private:
+    void startAfter(std::size_t from)
+    {
+        for (std::size_t i = from; i < cp_.tensors().size(); ++i)
+            if (const auto it = quantized_.find(cp_.tensors()[i].info.name); it != quantized_.end()) {
+                const LayerDescriptor& layer = it->second->layer;
+                pending_ = std::async(std::launch::async, [this, &layer] { return readLayerWeight(cp_, layer); });
+                return;
+            }
+    }
+
+    const Checkpoint& cp_;
+    const std::map<std::string, const PlannedLayer*>& quantized_;
+    std::future<MatrixRM> pending_;
+};
+
+// One runJob: the checkpoint's tensors in order, each copied to the exports or quantized first.
+class Job {
+public:
+    Job(const Checkpoint& cp, const Plan& plan, const RunOptions& options, const ProgressSink& progress,
+        const std::atomic<bool>* cancel)
+        : cp_(cp), plan_(plan), options_(options), cancel_(cancel), threads_(std::max(1, options.threads)),
+          nfArithmetic_(nfArithmeticFor(options.formats)), planned_(planLayers(cp, plan)),
+          clock_(progress, plannedWork(), int(planned_.size()))
+    {
+        for (std::size_t i = 0; i < planned_.size(); ++i) {
+            index_[planned_[i].layer.tensorName] = i;
+            if (planned_[i].plan.quantize)
+                quantized_[planned_[i].layer.tensorName] = &planned_[i];
+        }
+        report_.source = cp.path();
+        report_.threads = threads_;
+        report_.sourceBytes = cp.totalBytes();
+        if (options.calibration) {
+            std::vector<LayerDescriptor> layers;
+            for (const auto& [name, p] : quantized_)
+                layers.push_back(p->layer);
+            outputs_.emplace(*options.calibration, options.damping, cp, layers);
+            report_.calibration = options.calibration->path();
+            report_.damping = outputs_->damping();
+        }
+    }
+
+    RunReport run()
+    {
+        if (!options_.outputDir.empty()) {
+            std::string createdTop;
+            prepareOutputFolder(cp_, options_.outputDir, options_.force, &createdTop);
+            folder_.arm(options_.outputDir, createdTop);
+            exports_.emplace(cp_, plan_, planned_, options_.outputDir, options_.formats);
+        }
+        clock_.emit({.kind = ProgressEvent::Kind::RunStarted}, 0);
+        TargetReadAhead reader(cp_, quantized_);
+        for (std::size_t ti = 0; ti < cp_.tensors().size(); ++ti) {
+            const auto& tensor = cp_.tensors()[ti];
+            const MappedPagesRelease release{cp_.rawBytes(tensor)};
+            const auto it = index_.find(tensor.info.name);
+            if (it == index_.end())
+                exportTensor(tensor, nullptr);
+            else if (!planned_[it->second].plan.quantize)
+                finishLayer(tensor, int(it->second), keptLayer(planned_[it->second], LayerStatus::Kept,
+                                                               "kept unquantized by the plan"));
+            else
+                quantizeLayer(tensor, int(it->second), reader.take(ti));
+        }
+        if (cancel_ && cancel_->load())
+            throw Error(ErrorKind::Cancelled, "cancelled");
+        report_.seconds = clock_.elapsed();
+        if (exports_) {
+            exports_->finishAndCommit(report_, plan_, cancel_);
+            folder_.dismiss();
+        }
+        clock_.emit({.kind = ProgressEvent::Kind::RunFinished, .message = "done"}, clock_.total());
+        return std::move(report_);
+    }
+
+private:
+    double plannedWork() const
+    {
+        double work = 0;
+        for (const auto& p : planned_)
+            if (p.plan.quantize)
+                work += layerWork(p);
+        return work;
+    }
+    static double layerWork(const PlannedLayer& p) { return double(p.layer.elements()) * p.plan.steps; }
+
+    void exportTensor(const CheckpointTensor& tensor, const QuantizedLayer* quantized)
+    {
+        if (exports_)
+            exports_->consume(tensor, quantized);
+    }
+
+    static LayerReport keptLayer(const PlannedLayer& p, LayerStatus status, std::string note)
+    {
+        LayerReport lr;
+        lr.layer = p.layer;
+        lr.plan = p.plan;
+        lr.status = status;
+        lr.note = std::move(note);
+        return lr;
+    }
+
+    // A target the exports take as stored.
+    void finishLayer(const CheckpointTensor& tensor, int index, LayerReport lr)
+    {
+        exportTensor(tensor, nullptr);
+        reportLayer(tensor, index, std::move(lr));
+    }
+
+    void reportLayer(const CheckpointTensor& tensor, int index, LayerReport lr)
+    {
+        report_.layers.push_back(lr);
+        clock_.emit({.kind = ProgressEvent::Kind::LayerFinished, .layerIndex = index, .layer = tensor.info.name,
+                     .report = std::move(lr)},
+                    workDone_);
+    }
+
+    // Quantizes one target (or keeps it when it cannot be quantized and the plan allows that),
+    // measures what will be exported, and hands both to the exports.
+    void quantizeLayer(const CheckpointTensor& tensor, int index, MatrixRM W)
+    {
+        const PlannedLayer& pl = planned_[std::size_t(index)];
+        LoftqSettings settings = loftqSettingsFor(plan_, pl, threads_, nfArithmetic_);
+        std::string problem = checkQuantizable(settings.quantizer, pl.layer.elements());
+        if (problem.empty() && !allFinite(W, threads_))
+            problem = "contains NaN or Inf values";
+        if (!problem.empty()) {
+            if (plan_.onBadTensor == OnBadTensor::Fail)
+                throwBadInput(cp_.shards()[tensor.shard]->path(),
+                              "tensor '" + tensor.info.name + "' " + problem +
+                                  " (set on_bad_tensor to keep to leave such tensors unquantized)");
+            workDone_ += layerWork(pl);
+            finishLayer(tensor, index, keptLayer(pl, LayerStatus::Skipped, problem + "; kept unquantized"));
+            return;
+        }
+
+        clock_.emit({.kind = ProgressEvent::Kind::LayerStarted, .layerIndex = index, .layer = tensor.info.name},
+                    workDone_);
+        const LayerObjective objective = outputs_ ? outputs_->objectiveFor(pl.layer) : LayerObjective{};
+        if (!options_.weightObjective)
+            settings.output = objective.output.get();
+        const auto started = Clock::now();
+        int stepsDone = 0;
+        auto result = runLoftq(
+            W, settings,
+            [&](const LoftqStep& s) {
+                ++stepsDone;
+                clock_.emit({.kind = ProgressEvent::Kind::StepFinished, .layerIndex = index,
+                             .layer = tensor.info.name, .step = s.step, .relError = s.relError},
+                            workDone_ + double(pl.layer.elements()) * stepsDone);
+            },
+            cancel_);
+        workDone_ += layerWork(pl);
+
+        LayerReport lr = keptLayer(pl, LayerStatus::Quantized, "");
+        lr.rank = int(result.A.rows());
+        lr.alpha = plan_.alpha.value_or(double(lr.rank));
+        if (lr.rank < pl.plan.rank)
+            lr.note = "rank lowered to " + std::to_string(lr.rank) + " = min(out, in)";
+        const auto measured = measureExported(W, result, tensor.info.dtype, plan_.adapterDtype, lr.alpha, threads_);
+        lr.stepErrors.assign(result.steps.size(), 0);
+        for (std::size_t s = 0; s < result.steps.size(); ++s)
+            lr.stepErrors[s] = result.steps[s].relError;
+        lr.bestStep = result.bestStep;
+        lr.qloraRelError = result.qloraRelError;
+        lr.relError = measured.relError;
+        if (options_.keepSpectra)
+            lr.adapterSingularValues.assign(result.residualTopSingularValues.data(),
+                                            result.residualTopSingularValues.data() +
+                                                result.residualTopSingularValues.size());
+        if (outputs_)
+            recordOutputErrors(lr, objective, settings, result, W, result.Q, measured.B, measured.A);
+        lr.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        const QuantizedLayer q{&pl.layer, &pl.plan, &result, &result.Q, &measured.A, &measured.B, lr.alpha};
+        exportTensor(tensor, &q);
+        reportLayer(tensor, index, std::move(lr));
+    }
+
+    const Checkpoint& cp_;
+    const Plan& plan_;
+    const RunOptions& options_;
+    const std::atomic<bool>* cancel_;
+    const int threads_;
+    const ScaleArithmetic nfArithmetic_;
+    const std::vector<PlannedLayer> planned_;
+    std::map<std::string, std::size_t> index_;                  // tensor name -> planned_ index
+    std::map<std::string, const PlannedLayer*> quantized_;      // the targets the plan quantizes
+    std::optional<OutputObjectiveSource> outputs_;              // with calibration statistics
+    ProgressClock clock_;
+    // Declared before the writers: on a failure their staged files go first, then the folders.
+    OutputFolderRollback folder_;
+    std::optional<detail::ExportSet> exports_;
+    RunReport report_;
+    double workDone_ = 0;
+};
+
+} // namespace
 
 RunReport runJob(const Checkpoint& cp, const Plan& plan, const RunOptions& options, const ProgressSink& progress,
                  const std::atomic<bool>* cancel)
 {
     validatePlan(plan, "plan");
-    const int threads = std::max(1, options.threads);
-    const auto planned = planLayers(cp, plan);
-    std::map<std::string, std::size_t> plannedIndex;
-    std::vector<LayerDescriptor> targets;
-    double totalWork = 0;
-    for (std::size_t i = 0; i < planned.size(); ++i) {
-        plannedIndex[planned[i].layer.tensorName] = i;
-        targets.push_back(planned[i].layer);
-        if (planned[i].plan.quantize)
-            totalWork += double(planned[i].layer.elements()) * planned[i].plan.steps;
-    }
-
-    RunReport report;
-    report.source = cp.path();
-    report.threads = threads;
-    report.sourceBytes = cp.totalBytes();
-
-    // Declared before the writers: on a failure their staged files go first, then the folders.
-    OutputFolderRollback folder;
-    std::optional<detail::ExportSet> exports;
-    if (!options.outputDir.empty()) {
-        std::string createdTop;
-        prepareOutputFolder(cp, options.outputDir, options.force, &createdTop);
-        folder.arm(options.outputDir, createdTop);
-        exports.emplace(cp, plan, targets, options);
-    }
-    // bitsandbytes finds nf codes on x * (1/absmax); its export must hold the Q that was measured.
-    const bool bnbArithmetic = std::find(options.formats.begin(), options.formats.end(), ExportFormat::BnbNf4) !=
-                               options.formats.end();
-
-    ProgressClock clock(progress, totalWork, int(planned.size()));
-    double workDone = 0;
-    clock.emit({.kind = ProgressEvent::Kind::RunStarted}, 0);
-
-    // The next target to quantize, read ahead on another thread.
-    auto nextTarget = [&](std::size_t from) -> std::size_t {
-        for (std::size_t i = from; i < cp.tensors().size(); ++i)
-            if (auto it = plannedIndex.find(cp.tensors()[i].info.name);
-                it != plannedIndex.end() && planned[it->second].plan.quantize)
-                return i;
-        return cp.tensors().size();
-    };
-    auto readAhead = [&](std::size_t i) {
-        if (i >= cp.tensors().size())
-            return std::future<MatrixRM>();
-        const auto& layer = planned[plannedIndex[cp.tensors()[i].info.name]].layer;
-        return std::async(std::launch::async, [&cp, &layer] { return readLayerWeight(cp, layer); });
-    };
-    std::size_t prefetchedIndex = nextTarget(0);
-    std::future<MatrixRM> prefetched = readAhead(prefetchedIndex);
-
-    for (std::size_t ti = 0; ti < cp.tensors().size(); ++ti) {
-        const auto& tensor = cp.tensors()[ti];
-        const MappedPagesRelease release{cp.rawBytes(tensor)};
-        const auto it = plannedIndex.find(tensor.info.name);
-        if (it == plannedIndex.end()) {
-            if (exports)
-                exports->consume(tensor, nullptr);
-            continue;
-        }
-        const int li = int(it->second);
-        const auto& pl = planned[li];
-        LayerReport lr;
-        lr.layer = pl.layer;
-        lr.plan = pl.plan;
-        auto keep = [&](LayerStatus status, std::string note) {
-            lr.status = status;
-            lr.note = std::move(note);
-            if (exports)
-                exports->consume(tensor, nullptr);
-            report.layers.push_back(lr);
-            clock.emit({.kind = ProgressEvent::Kind::LayerFinished, .layerIndex = li, .layer = tensor.info.name,
-                        .report = lr},
-                       workDone);
-        };
-        if (!pl.plan.quantize) {
-            keep(LayerStatus::Kept, "kept unquantized by the plan");
-            continue;
-        }
-        QuantizerSpec spec{pl.plan.method, pl.plan.bits, pl.plan.blockSize};
-        if (bnbArithmetic && spec.method == QuantMethod::NormalFloat)
-            spec.arithmetic = ScaleArithmetic::MultiplyByReciprocal;
-        const double layerWork = double(pl.layer.elements()) * pl.plan.steps;
-        MatrixRM W = prefetched.get();
-        prefetchedIndex = nextTarget(ti + 1);
-        prefetched = readAhead(prefetchedIndex);
-
-        std::string problem = checkQuantizable(spec, pl.layer.elements());
-        if (problem.empty() && !allFinite(W, threads))
-            problem = "contains NaN or Inf values";
-        if (!problem.empty()) {
-            const auto& file = cp.shards()[tensor.shard]->path();
-            if (plan.onBadTensor == OnBadTensor::Fail)
-                throwBadInput(file, "tensor '" + tensor.info.name + "' " + problem +
-                                        " (set on_bad_tensor to keep to leave such tensors unquantized)");
-            workDone += layerWork;
-            keep(LayerStatus::Skipped, problem + "; kept unquantized");
-            continue;
-        }
-
-        clock.emit({.kind = ProgressEvent::Kind::LayerStarted, .layerIndex = li, .layer = tensor.info.name}, workDone);
-        LoftqSettings settings = loftqSettingsFor(plan, pl, threads);
-        settings.quantizer = spec;
-        const auto started = Clock::now();
-        const double stepWork = double(pl.layer.elements());
-        int stepsDone = 0;
-        const auto result = runLoftq(
-            W, settings,
-            [&](const LoftqStep& s) {
-                ++stepsDone;
-                clock.emit({.kind = ProgressEvent::Kind::StepFinished, .layerIndex = li, .layer = tensor.info.name,
-                            .step = s.step, .relError = s.relError},
-                           workDone + stepWork * stepsDone);
-            },
-            cancel);
-        workDone += layerWork;
-
-        lr.rank = int(result.A.rows());
-        lr.alpha = plan.alpha.value_or(double(lr.rank));
-        if (lr.rank < pl.plan.rank)
-            lr.note = "rank lowered to " + std::to_string(lr.rank) + " = min(out, in)";
-        const auto measured = measureExported(W, result, tensor.info.dtype, plan.adapterDtype, lr.alpha, threads);
-        for (const auto& s : result.steps)
-            lr.stepErrors.push_back(s.relError);
-        lr.bestStep = result.bestStep;
-        lr.qloraRelError = result.qloraRelError;
-        lr.relError = measured.relError;
-        if (options.keepSpectra)
-            lr.adapterSingularValues.assign(result.residualTopSingularValues.data(),
-                                            result.residualTopSingularValues.data() +
-                                                result.residualTopSingularValues.size());
-        lr.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-        const QuantizedLayer q{&pl.layer, &pl.plan, &result, &measured.Q, &measured.A, &measured.B, lr.alpha};
-        if (exports)
-            exports->consume(tensor, &q);
-        report.layers.push_back(lr);
-        clock.emit({.kind = ProgressEvent::Kind::LayerFinished, .layerIndex = li, .layer = tensor.info.name,
-                    .report = lr},
-                   workDone);
-    }
-    if (cancel && cancel->load())
-        throw Error(ErrorKind::Cancelled, "cancelled");
-    report.seconds = clock.elapsed();
-
-    if (exports) {
-        exports->finishAndCommit(report, plan, cancel);
-        folder.dismiss();
-    }
-    clock.emit({.kind = ProgressEvent::Kind::RunFinished, .message = "done"}, totalWork);
-    return report;
+    return Job(cp, plan, options, progress, cancel).run();
 }
 
 } // namespace loftq

@@ -29,14 +29,14 @@ double ResidualSpectrum::capturedEnergy() const
 }
 
 ResidualSpectrum residualSpectrum(const Checkpoint& checkpoint, const Plan& plan, const LayerDescriptor& layer,
-                                  int threads, const std::atomic<bool>* cancel)
+                                  int threads, const std::atomic<bool>* cancel, ScaleArithmetic nfArithmetic)
 {
     const PlannedLayer planned{layer, plan.resolve(layer)};
     const auto* tensor = checkpoint.find(layer.tensorName);
     const std::string file = tensor ? checkpoint.shards()[tensor->shard]->path() : checkpoint.path();
     if (!planned.plan.quantize)
         throwBadInput(file, "tensor '" + layer.tensorName + "' is kept unquantized by the plan; it has no residual");
-    const auto settings = loftqSettingsFor(plan, planned, threads);
+    const auto settings = loftqSettingsFor(plan, planned, threads, nfArithmetic);
     if (const auto problem = checkQuantizable(settings.quantizer, layer.elements()); !problem.empty())
         throwBadInput(file, "tensor '" + layer.tensorName + "' " + problem);
 

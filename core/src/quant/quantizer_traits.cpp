@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <set>
 
 namespace loftq {
 namespace {
@@ -84,12 +85,35 @@ const std::vector<QuantizerTraits>& allQuantizers() { return kQuantizers; }
 const std::vector<float>& codebook(QuantMethod m, int bits) { return tablesFor(m, bits).table; }
 const std::vector<float>& codebookMidpoints(QuantMethod m, int bits) { return tablesFor(m, bits).midpoints; }
 
+std::vector<int> allSupportedBits()
+{
+    std::set<int> bits;
+    for (const auto& q : kQuantizers)
+        bits.insert(q.supportedBits.begin(), q.supportedBits.end());
+    return {bits.begin(), bits.end()};
+}
+
+std::string supportedBitsText(QuantMethod m)
+{
+    std::string text;
+    for (int bits : quantizerTraits(m).supportedBits)
+        text += (text.empty() ? "" : ", ") + std::to_string(bits);
+    return text;
+}
+
+std::string checkBits(QuantMethod m, int bits)
+{
+    const auto& traits = quantizerTraits(m);
+    if (std::find(traits.supportedBits.begin(), traits.supportedBits.end(), bits) != traits.supportedBits.end())
+        return {};
+    return std::string(traits.name) + " does not support " + std::to_string(bits) + " bits (supported: " +
+           supportedBitsText(m) + ")";
+}
+
 std::string checkQuantizable(const QuantizerSpec& spec, std::uint64_t elements)
 {
-    const auto& traits = quantizerTraits(spec.method);
-    if (std::find(traits.supportedBits.begin(), traits.supportedBits.end(), spec.bits) == traits.supportedBits.end())
-        return std::string(traits.name) + " does not support " + std::to_string(spec.bits) +
-               " bits (supported: 2, 3, 4, 8)";
+    if (auto problem = checkBits(spec.method, spec.bits); !problem.empty())
+        return problem;
     if (spec.blockSize < 2)
         return "block size must be at least 2";
     if (elements % std::uint64_t(spec.blockSize) != 0)

@@ -1,0 +1,54 @@
+#include "loftq/calib_run.hpp"
+#include "loftq/errors.hpp"
+
+#include <cmath>
+
+namespace loftq {
+
+OutputObjectiveSource::OutputObjectiveSource(const CalibrationStats& stats, std::optional<double> damping,
+                                             const Checkpoint& checkpoint, const std::vector<LayerDescriptor>& targets)
+    : stats_(stats), damping_(damping.value_or(stats.manifest().dampingDefault))
+{
+    if (!(damping_ >= 0) || !std::isfinite(damping_))
+        throwBadInput(stats.path(), "damping must be a finite number >= 0");
+    stats.validateFor(checkpoint, targets);
+}
+
+LayerObjective OutputObjectiveSource::objectiveFor(const LayerDescriptor& layer)
+{
+    const std::string input = calibrationInputName(layer);
+    if (input != lastInput_) {
+        last_ = {};
+        last_.output = OutputObjective::create(stats_.hessianFor(layer), damping_, last_.fallback);
+        lastInput_ = input;
+    }
+    return last_;
+}
+
+void recordOutputErrors(LayerReport& report, const LayerObjective& objective, const LoftqSettings& settings,
+                        const LoftqResult& result, Eigen::Ref<const MatrixRM> W, const MatrixRM& exportedQ,
+                        const Eigen::MatrixXf& exportedB, const Eigen::MatrixXf& exportedA)
+{
+    report.objective = settings.output ? "output" : "weight";
+    if (!objective.output) {
+        report.note += std::string(report.note.empty() ? "" : "; ") + "output objective unavailable (" +
+                       objective.fallback + "); weight objective used";
+        return;
+    }
+    const int threads = std::max(1, settings.svd.threads);
+    const double norm = result.outputSquaredNorm ? *result.outputSquaredNorm : objective.output->squaredOutput(W, threads);
+    auto relative = [&](double squared) { return norm > 0 ? std::sqrt(squared / norm) : 0.0; };
+    for (const auto& step : result.steps)
+        if (step.outputRelError)
+            report.stepOutputErrors.push_back(*step.outputRelError);
+    MatrixRM qlora = W;
+    QuantizedBlocks codes;
+    quantizeBlockwise(settings.quantizer, {qlora.data(), std::size_t(qlora.size())}, codes,
+                      {qlora.data(), std::size_t(qlora.size())}, threads);
+    roundTripThrough(settings.exportDtype, qlora.data(), std::size_t(qlora.size()));
+    report.qloraOutputRelError = relative(objective.output->squaredOutputOf(W, qlora, {}, {}, threads));
+    const Eigen::MatrixXf scaledB = exportedB * static_cast<float>(report.alpha / double(report.rank));
+    report.outputRelError = relative(objective.output->squaredOutputOf(W, exportedQ, scaledB, exportedA, threads));
+}
+
+} // namespace loftq

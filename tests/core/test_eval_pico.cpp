@@ -1,0 +1,58 @@
+// pico-llama (a trained byte-level model) against transformers + PEFT on a license text: the
+// original, a 2-bit and a 4-bit export (alpha 32 != r 16), each with the adapter and as the backbone
+// alone. The 4-bit run writes hf-peft, bnb-nf4 and packed; all three must give the same figures,
+// since they stand for the same Q and adapter.
+#include "eval_reference.hpp"
+
+#include <QTemporaryDir>
+
+using namespace loftq;
+
+class TestEvalPico : public QObject {
+    Q_OBJECT
+    QTemporaryDir exports_;
+
+private slots:
+    // As `loftq quantize pico-llama -o pico2 --bits 2 --rank 16 --format packed --format hf-peft` and
+    // `... -o pico4 --bits 4 --rank 16 --alpha 32 --format packed --format hf-peft --format bnb-nf4` made them.
+    void initTestCase()
+    {
+        const auto pico = Checkpoint::open(test::picoLlama());
+        Plan twoBit;
+        twoBit.defaults.bits = 2;
+        runJob(pico, twoBit, {.outputDir = exports_.filePath("pico2").toStdString(),
+                              .formats = {ExportFormat::Packed, ExportFormat::HfPeft}, .threads = 2});
+        Plan fourBit;
+        fourBit.alpha = 32;
+        runJob(pico, fourBit, {.outputDir = exports_.filePath("pico4").toStdString(),
+                               .formats = {ExportFormat::Packed, ExportFormat::HfPeft, ExportFormat::BnbNf4},
+                               .threads = 2});
+    }
+
+    void picoMatchesTransformers_data()
+    {
+        QTest::addColumn<QString>("name");
+        for (const auto& c : test::evalCases())
+            if (c.at("name").get<std::string>().starts_with("pico"))
+                QTest::newRow(c.at("name").get<std::string>().c_str()) << QString::fromStdString(c.at("name"));
+    }
+
+    void picoMatchesTransformers()
+    {
+        QFETCH(QString, name);
+        const auto c = test::evalCase(name.toStdString());
+        const auto r = test::runEvalCase(c, exports_.path().toStdString());
+        test::compareWithReference(r, test::evalReference().at(name.toStdString()), test::kNllTolerance);
+        QVERIFY(std::abs(r.metrics.bitsPerByte - r.metrics.nll / std::log(2.0)) < 1e-12); // one token per byte
+        if (name.startsWith("pico-llama-4bit")) {
+            for (const char* format : {"hf-peft", "bnb-nf4"}) {
+                const auto other = test::runEvalCase(c, exports_.path().toStdString(), 2, format);
+                QCOMPARE(other.metrics.windowNll, r.metrics.windowNll);
+                QCOMPARE(other.comparison->perPredictionKl, r.comparison->perPredictionKl);
+            }
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEvalPico)
+#include "test_eval_pico.moc"
