@@ -22,7 +22,9 @@ function(loftq_add_cpu_levels)
   set(dir ${CMAKE_CURRENT_BINARY_DIR}/cpu_levels)
   file(MAKE_DIRECTORY ${dir})
   set(level_objects "")
+  list(GET LOFTQ_CPU_LEVELS 0 lowest)
   foreach(level IN LISTS LOFTQ_CPU_LEVELS)
+    string(COMPARE EQUAL ${level} ${lowest} is_lowest)
     set(objects ${D_TARGET}_${level})
     add_library(${objects} OBJECT ${D_SOURCES})
     # The level's code is compiled as TARGET's own sources are, but for its level.
@@ -34,7 +36,7 @@ function(loftq_add_cpu_levels)
     set(output ${dir}/${level}.o)
     add_custom_command(
       OUTPUT ${output} ${dir}/${level}.entries
-      COMMAND ${CMAKE_COMMAND} -DLEVEL=${level} "-DOBJECTS=$<JOIN:$<TARGET_OBJECTS:${objects}>,|>"
+      COMMAND ${CMAKE_COMMAND} -DLEVEL=${level} -DLOWEST=${is_lowest} "-DOBJECTS=$<JOIN:$<TARGET_OBJECTS:${objects}>,|>"
               -DOUTPUT=${output} -DENTRIES=${dir}/${level}.entries -DLINKER=${CMAKE_LINKER}
               -DOBJCOPY=${CMAKE_OBJCOPY} -DNM=${CMAKE_NM} -DREADELF=${CMAKE_READELF}
               -P ${PROJECT_SOURCE_DIR}/cmake/LoftqLocalizeLevel.cmake

@@ -6,7 +6,7 @@
 #      local or not), gets the prefix `loftq_<level as an identifier>.` (loftq_x86_64_v4.);
 #   3. all of them become local except the entry points (strong global functions), which the
 #      generated dispatch table reaches.
-# Inputs: LEVEL, OBJECTS ('|'-separated), OUTPUT, ENTRIES (file listing the entry points, unprefixed),
+# Inputs: LEVEL, LOWEST (true for the first level), OBJECTS ('|'-separated), OUTPUT, ENTRIES (file listing the entry points, unprefixed),
 # LINKER, OBJCOPY, NM, READELF.
 string(REPLACE "|" ";" objects "${OBJECTS}")
 set(joined ${OUTPUT}.joined.o)
@@ -31,6 +31,17 @@ foreach(line IN LISTS lines)
   set(type ${CMAKE_MATCH_2})
   if(name MATCHES "^\\.L")
     continue() # assembler-local labels
+  endif()
+  if(type MATCHES "^[DR]$" AND name MATCHES "^_ZT[VIS]")
+    # A class whose first virtual function is a kernel's has its vtable and type_info here. The
+    # lowest level's stay global for any generic code that names them; an object built by a level's
+    # constructor points at that level's own vtable, so its virtual calls stay in the level.
+    if(LOWEST)
+      string(APPEND keep "${name}\n")
+    else()
+      list(APPEND renamed_names ${name})
+    endif()
+    continue()
   endif()
   list(APPEND renamed_names ${name})
   if(type STREQUAL "T")

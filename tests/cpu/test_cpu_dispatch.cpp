@@ -1,13 +1,22 @@
 // Runtime CPU dispatch (issue 15, docs/cpu-dispatch.md), in process: every level this machine runs
 // gives bit-identical quantizer codes, scales and dequantized values, dtype round trips and LoftQ
 // step-1 codes, and LoftQ errors within kLevelErrorTolerance of each other (FMA contraction and
-// vector widths change the rounding of GEMMs and sums, not the algorithm). On a machine that runs one level there is nothing to compare.
+// vector widths change the rounding of GEMMs and sums, not the algorithm); the forward pass
+// (evaluation of the demo model) and the calibration kernels (H = X^T X, the output objective's
+// fit) within named bounds. On a machine that runs one level there is nothing to compare.
+#include "loftq/calib_objective.hpp"
+#include "loftq/checkpoint.hpp"
 #include "loftq/cpu_level.hpp"
 #include "loftq/dtype.hpp"
 #include "loftq/errors.hpp"
+#include "loftq/eval.hpp"
 #include "loftq/loftq_matrix.hpp"
 #include "loftq/quantizer.hpp"
+#include "loftq/targets.hpp"
+#include "synthetic_calibration.hpp"
+#include "test_paths.hpp"
 
+#include <QTemporaryDir>
 #include <QtTest>
 #include <random>
 
@@ -18,6 +27,13 @@ namespace {
 // Largest difference in relative error between two levels on the matrices below, measured at
 // 1.4e-5 (1024 x 4096, nf2, fast SVD; docs/cpu-dispatch.md): the bound leaves a factor of 7.
 constexpr double kLevelErrorTolerance = 1e-4;
+// The demo's evaluation (forward pass, LM head, log-softmax): mean NLL and per-window NLL in nats.
+// float32 activations through two blocks differ by rounding only (measured below 1e-6).
+constexpr double kLevelNllTolerance = 1e-5;
+// Calibration: H = sum X^T X, relative to its largest entry (float32 products summed in float64,
+// measured below 1e-6), and the output objective's fitted errors, relative.
+constexpr double kLevelHessianTolerance = 1e-5;
+constexpr double kLevelObjectiveTolerance = 1e-4;
 
 std::vector<float> gaussian(std::size_t n, std::uint64_t seed)
 {
@@ -182,6 +198,78 @@ private slots:
         }
         qInfo("largest step-error difference between levels: %.3g", worst);
         QVERIFY2(worst <= kLevelErrorTolerance, qPrintable(QString::number(worst)));
+    }
+
+    void forwardPassAgreesAcrossLevels()
+    {
+        const auto model = openModelSource(test::demoModel());
+        EvalTokens tokens;
+        std::mt19937 engine(5);
+        for (int i = 0; i < 96; ++i)
+            tokens.ids.push_back(TokenId(engine() % 256));
+        EvalOptions options;
+        options.context = 32;
+        options.threads = 2;
+        std::optional<EvalResult> first;
+        double worst = 0;
+        for (const auto& level : levels()) {
+            cpu::useLevel(level);
+            const auto r = evaluate(*model, nullptr, tokens, options);
+            if (!first) {
+                first = r;
+                continue;
+            }
+            worst = std::max(worst, std::fabs(r.model.nll - first->model.nll));
+            QCOMPARE(r.model.windowNll.size(), first->model.windowNll.size());
+            for (std::size_t w = 0; w < r.model.windowNll.size(); ++w)
+                worst = std::max(worst, std::fabs(r.model.windowNll[w] - first->model.windowNll[w]));
+        }
+        qInfo("largest NLL difference between levels: %.3g nats", worst);
+        QVERIFY2(worst <= kLevelNllTolerance, qPrintable(QString::number(worst)));
+    }
+
+    void calibrationAgreesAcrossLevels()
+    {
+        const auto checkpoint = Checkpoint::open(test::demoModel());
+        const auto targets = selectTargets(checkpoint);
+        QTemporaryDir dir;
+        std::vector<Eigen::MatrixXd> firstH;
+        std::optional<AdapterFit> firstFit;
+        const MatrixRM W = weightLike(Eigen::Index(targets[0].outFeatures), Eigen::Index(targets[0].inFeatures), 9);
+        double worstH = 0, worstFit = 0;
+        for (const auto& level : levels()) {
+            cpu::useLevel(level);
+            const auto path = dir.filePath(QString::fromStdString(level)).toStdString();
+            test::writeSyntheticStatistics(checkpoint, path, 700);
+            const auto stats = CalibrationStats::open(path);
+            std::string problem;
+            const auto H0 = stats.hessianFor(targets[0]);
+            const auto objective = OutputObjective::create(H0, kDefaultDamping, problem);
+            QVERIFY2(objective, problem.c_str());
+            SvdOptions svd;
+            svd.method = SvdMethod::Fast;
+            svd.seed = 42;
+            svd.threads = 2;
+            const auto fit = objective->fit(W, double(W.squaredNorm()), 8, svd);
+            if (firstH.empty()) {
+                for (const auto& t : targets)
+                    firstH.push_back(stats.hessianFor(t));
+                firstFit = fit;
+                continue;
+            }
+            for (std::size_t i = 0; i < targets.size(); ++i) {
+                const auto& reference = firstH[i];
+                const double scale = reference.cwiseAbs().maxCoeff();
+                worstH = std::max(worstH, (stats.hessianFor(targets[i]) - reference).cwiseAbs().maxCoeff() / scale);
+            }
+            for (auto [ours, theirs] : {std::pair{*fit.outputSquaredError, *firstFit->outputSquaredError},
+                                        std::pair{fit.weightSquaredError, firstFit->weightSquaredError}})
+                worstFit = std::max(worstFit, std::fabs(ours - theirs) / std::fabs(theirs));
+        }
+        qInfo("largest difference between levels: H %.3g (of its largest entry), objective fit %.3g (relative)",
+              worstH, worstFit);
+        QVERIFY2(worstH <= kLevelHessianTolerance, qPrintable(QString::number(worstH)));
+        QVERIFY2(worstFit <= kLevelObjectiveTolerance, qPrintable(QString::number(worstFit)));
     }
 };
 

@@ -1,4 +1,5 @@
 // The quantizer traits table: each method's name, bit widths, codebook and block-scale rule.
+#include "block_scales.hpp"
 #include "codebooks.hpp"
 #include "loftq/quantizer.hpp"
 
@@ -11,24 +12,10 @@
 namespace loftq {
 namespace {
 
-// Largest |x|, NaN ignored as std::max does. Sixteen independent maxima so the loop vectorizes: a
-// single running maximum is a serial chain of dependent instructions, and max is exact, so the
-// order does not change the result.
-float absMaxScale(const float* x, int n)
-{
-    constexpr int kLanes = 16;
-    float lanes[kLanes] = {};
-    int i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-        for (int l = 0; l < kLanes; ++l)
-            lanes[l] = std::max(lanes[l], std::fabs(x[i + l]));
-    for (; i < n; ++i)
-        lanes[0] = std::max(lanes[0], std::fabs(x[i]));
-    return *std::max_element(lanes, lanes + kLanes);
-}
-
 // mean + 2.5 * unbiased std, as the reference's uniform quantizer does (docs/quantizers.md).
 // Summed in double so the value is the correctly rounded one, not a summation-order accident.
+// Not a dispatched kernel (block_scales.cpp): its sums are serial chains that vector width cannot
+// speed up, and at v3 the compiler would fuse (x - mean)^2 + sq into an FMA and change the scale.
 float meanPlusStdScale(const float* x, int n)
 {
     double sum = 0;
@@ -43,7 +30,7 @@ float meanPlusStdScale(const float* x, int n)
 }
 
 const std::vector<QuantizerTraits> kQuantizers{
-    {QuantMethod::NormalFloat, "nf", {2, 3, 4, 8}, &detail::normalFloatTable, &absMaxScale, false},
+    {QuantMethod::NormalFloat, "nf", {2, 3, 4, 8}, &detail::normalFloatTable, &detail::absMaxScale, false},
     {QuantMethod::Uniform, "uniform", {2, 3, 4, 8}, &detail::uniformTable, &meanPlusStdScale, true},
 };
 
