@@ -20,6 +20,7 @@ set(prefix loftq_${id}.)
 set(renames "")
 set(renamed_names "")
 set(keep "")
+set(class_tables "")
 set(entries "")
 string(REPLACE "\n" ";" lines "${defined}")
 foreach(line IN LISTS lines)
@@ -32,15 +33,13 @@ foreach(line IN LISTS lines)
   if(name MATCHES "^\\.L")
     continue() # assembler-local labels
   endif()
-  if(type MATCHES "^[DR]$" AND name MATCHES "^_ZT[VIS]")
-    # A class whose first virtual function is a kernel's has its vtable and type_info here. The
-    # lowest level's stay global for any generic code that names them; an object built by a level's
-    # constructor points at that level's own vtable, so its virtual calls stay in the level.
-    if(LOWEST)
-      string(APPEND keep "${name}\n")
-    else()
-      list(APPEND renamed_names ${name})
-    endif()
+  if(LOWEST AND name MATCHES "^_ZT[VIS]")
+    # Vtables and type_info (weak, in COMDAT groups) of classes the kernels define: generic code
+    # names them too (an inline destructor stores the vtable). The lowest level's keep their names
+    # and stay global, valid on every CPU; an object built by another level's constructor points at
+    # that level's own renamed vtable, so its virtual calls stay in its level.
+    list(APPEND class_tables ${name})
+    string(APPEND keep "${name}\n")
     continue()
   endif()
   list(APPEND renamed_names ${name})
@@ -59,6 +58,9 @@ foreach(g IN LISTS group_lines)
 endforeach()
 # A name defined twice (static functions of two sources) is renamed once: objcopy refuses repeats.
 list(REMOVE_DUPLICATES renamed_names)
+if(class_tables)
+  list(REMOVE_ITEM renamed_names ${class_tables})
+endif()
 foreach(name IN LISTS renamed_names)
   string(APPEND renames "${name} ${prefix}${name}\n")
 endforeach()
