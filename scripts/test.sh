@@ -3,7 +3,7 @@
 #   install  the Debian packages in scripts/packages.txt that are missing
 #   build    Release (build/): everything
 #   test     the whole suite in build/ (labels fast, slow, tsan)
-#   fuzz     both libFuzzer targets at once, FUZZ_SECONDS (default 20) each (build-fuzz/)
+#   fuzz     the three libFuzzer targets, FUZZ_SECONDS (default 20) each, JOBS at once (build-fuzz/)
 #   tsan     the runner and GUI-controller tests (label tsan) under TSan (build-tsan/)
 #   asan     the engine and CLI suite under ASan + UBSan (build-asan/, no GUI), all but the four
 #            large whole-model checks (accuracy, pico-llama export, pico-llama evaluation through
