@@ -137,7 +137,8 @@ const std::vector<Option> kOptions{
              usageError("--on-bad-tensor must be fail or keep");
          g.onBad = v == "fail" ? OnBadTensor::Fail : OnBadTensor::Keep;
      }},
-    {{"--format"}, "FORMAT", {"quantize"}, "repeatable; an export format (below), default hf-peft",
+    {{"--format"}, "FORMAT", {"quantize", "plan"},
+     "repeatable; an export format (below), default hf-peft; plan measures as a run exporting these does",
      [](Given& g, const std::string&, const std::string& v) {
          const auto f = parseExportFormat(v);
          if (!f)
@@ -267,6 +268,7 @@ CliOptions finish(Given g, const Command& command)
     }
     if (!g.formats.empty())
         o.run.formats = g.formats;
+    o.budgetOptions.nfArithmetic = nfArithmeticFor(o.run.formats);
     if (o.calibration.empty() && (o.damping || o.weightObjective))
         usageError("--damping and --objective need --calib STATS");
 

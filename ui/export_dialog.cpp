@@ -4,6 +4,7 @@
 #include "run_controller.hpp"
 #include "workbench_settings.hpp"
 
+#include <algorithm>
 #include <QCheckBox>
 #include <QDesktopServices>
 #include <QDialogButtonBox>
@@ -45,7 +46,7 @@ QString whyUnsuitable(const PlanDocument& document, ExportFormat format)
 
 } // namespace
 
-ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, WorkbenchSettings& settings,
+ExportDialog::ExportDialog(PlanDocument& document, RunController& runs, WorkbenchSettings& settings,
                            int threads, QWidget* parent)
     : QDialog(parent), document_(document), runs_(runs), settings_(settings), threads_(threads),
       directory_(new QLineEdit(this)), total_(new QLabel(this)), replace_(new QCheckBox(tr("Replace a previous LoftQ export in this folder"), this)),
@@ -71,7 +72,8 @@ ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, Wo
         const ExportFormat format = traits.format;
         const int row = formatsBox->rowCount();
         auto* box = new QCheckBox(formatLabel(format), this);
-        box->setChecked(format == ExportFormat::HfPeft);
+        const auto& chosen = document_.exportFormats();
+        box->setChecked(std::find(chosen.begin(), chosen.end(), format) != chosen.end());
         box->setProperty("format", int(format));
         auto* size = new QLabel(tr("about %1").arg(humanBytes(estimatedExportBytes(format, estimate))), this);
         size->setObjectName(QStringLiteral("size:") + formatName(format));
@@ -88,12 +90,15 @@ ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, Wo
             reason->setStyleSheet(QStringLiteral("color: #b00020"));
             formatsBox->addWidget(reason, row + 1, 0, 1, 2);
         }
-        connect(box, &QCheckBox::toggled, this, &ExportDialog::showTotal);
+        connect(box, &QCheckBox::toggled, this, &ExportDialog::formatsChosen);
         formats_ << box;
     }
     formatsBox->addWidget(total_, formatsBox->rowCount(), 0, 1, 2);
     formatsBox->setColumnStretch(0, 1);
-    showTotal();
+    if (chosenFormats().empty()) // the formats remembered do not suit this plan; hf-peft suits every plan
+        for (auto* box : formats_)
+            box->setChecked(ExportFormat(box->property("format").toInt()) == ExportFormat::HfPeft);
+    formatsChosen();
     bar_->setRange(0, 1000);
     bar_->setValue(0);
     status_->setWordWrap(true);
@@ -147,18 +152,33 @@ ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, Wo
     });
 }
 
+std::vector<ExportFormat> ExportDialog::chosenFormats() const
+{
+    std::vector<ExportFormat> formats;
+    for (auto* box : formats_)
+        if (box->isChecked())
+            formats.push_back(ExportFormat(box->property("format").toInt()));
+    return formats;
+}
+
+void ExportDialog::formatsChosen()
+{
+    showTotal();
+    if (const auto formats = chosenFormats(); !formats.empty()) {
+        document_.setExportFormats(formats);
+        settings_.setExportFormats(formats);
+    }
+}
+
 void ExportDialog::showTotal()
 {
     const auto estimate = document_.sizeEstimate();
     std::uint64_t total = 0;
-    int chosen = 0;
-    for (auto* box : formats_)
-        if (box->isChecked()) {
-            total += estimatedExportBytes(ExportFormat(box->property("format").toInt()), estimate);
-            ++chosen;
-        }
+    const auto formats = chosenFormats();
+    for (const auto format : formats)
+        total += estimatedExportBytes(format, estimate);
     total_->setText(tr("About %1 in all, the report and plan aside.").arg(humanBytes(total)));
-    total_->setVisible(chosen > 1);
+    total_->setVisible(formats.size() > 1);
 }
 
 QString ExportDialog::outputDirectory() const { return QDir::cleanPath(directory_->text().trimmed()); }
@@ -180,10 +200,7 @@ void ExportDialog::startExport()
     options.outputDir = outputDirectory().toStdString();
     options.force = replace_->isChecked();
     options.threads = threads_;
-    options.formats.clear();
-    for (auto* box : formats_)
-        if (box->isChecked())
-            options.formats.push_back(ExportFormat(box->property("format").toInt()));
+    options.formats = chosenFormats();
     if (options.formats.empty()) {
         status_->setText(tr("Choose at least one format."));
         return;

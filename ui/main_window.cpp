@@ -44,6 +44,7 @@ MainWindow::MainWindow(WorkbenchSettings& settings, QWidget* parent)
 
     startPage_ = new StartPage(this);
     startPage_->setDemoAvailable(!findDemoModel().isEmpty());
+    document_.setExportFormats(settings_.exportFormats());
     workspace_ = new Workspace(document_, model_, results_, this);
     runPanel_ = new RunPanel(results_, actions_.run, actions_.cancel, this);
     evalPanel_ = new EvalPanel(document_, runs_, settings_, this);
@@ -272,6 +273,7 @@ void MainWindow::startRun()
         return;
     RunOptions options;
     options.threads = settings_.threads();
+    options.formats = document_.exportFormats(); // no folder: nothing is written, but codes are found as they will be
     runs_.start(document_.checkpoint(), document_.plan(), options);
 }
 

@@ -10,6 +10,7 @@ namespace Key {
 constexpr auto recentFiles = "files/recent";
 constexpr auto lastDirectory = "files/lastDirectory";
 constexpr auto lastExportDirectory = "files/lastExportDirectory";
+constexpr auto exportFormats = "export/formats";
 constexpr auto geometry = "window/geometry";
 constexpr auto state = "window/state";
 constexpr auto splitter = "window/workspaceSplitter";
@@ -68,6 +69,25 @@ QString WorkbenchSettings::lastDirectory() const { return settings_->value(Key::
 void WorkbenchSettings::setLastDirectory(const QString& d) { settings_->setValue(Key::lastDirectory, d); }
 QString WorkbenchSettings::lastExportDirectory() const { return settings_->value(Key::lastExportDirectory).toString(); }
 void WorkbenchSettings::setLastExportDirectory(const QString& d) { settings_->setValue(Key::lastExportDirectory, d); }
+
+std::vector<ExportFormat> WorkbenchSettings::exportFormats() const
+{
+    std::vector<ExportFormat> formats;
+    for (const auto& name : settings_->value(Key::exportFormats).toStringList())
+        if (const auto format = parseExportFormat(name.toStdString()))
+            formats.push_back(*format);
+    if (formats.empty())
+        formats.push_back(ExportFormat::HfPeft);
+    return formats;
+}
+
+void WorkbenchSettings::setExportFormats(const std::vector<ExportFormat>& formats)
+{
+    QStringList names;
+    for (const auto format : formats)
+        names << QString::fromStdString(std::string(exportFormatName(format)));
+    settings_->setValue(Key::exportFormats, names);
+}
 
 int WorkbenchSettings::threads() const
 {

@@ -1,11 +1,14 @@
 #pragma once
 // Every persisted setting of the workbench, with typed accessors; the QSettings keys live only in
 // workbench_settings.cpp.
+#include "loftq/export_format.hpp"
+
 #include <QByteArray>
 #include <QSettings>
 #include <QString>
 #include <QStringList>
 #include <memory>
+#include <vector>
 
 namespace loftq::ui {
 
@@ -36,6 +39,9 @@ public:
     void setLastDirectory(const QString& directory);
     QString lastExportDirectory() const;
     void setLastExportDirectory(const QString& directory);
+    // The export formats last chosen (hf-peft when none was, or none is known any more).
+    std::vector<ExportFormat> exportFormats() const;
+    void setExportFormats(const std::vector<ExportFormat>& formats);
 
     // Worker threads for runs and spectra; defaults to the machine's core count.
     int threads() const;
