@@ -3,6 +3,7 @@
 // else is split per token or per (window, head), so results do not depend on the thread count.
 #include "forward.hpp"
 
+#include "loftq/calib_accumulator.hpp"
 #include "loftq/errors.hpp"
 #include "linalg/parallel_gemm.hpp"
 
@@ -92,6 +93,17 @@ void attend(const Eigen::Ref<const Eigen::MatrixXf>& Q, const Eigen::Ref<const E
     }
 }
 
+// A column-major features x tokens matrix is the row-major tokens x features X the observer takes.
+void applyObserved(const Linear& l, const Eigen::MatrixXf& X, Eigen::MatrixXf& Y, int threads,
+                   ActivationObserver* observer)
+{
+    if (observer) {
+        observer->observeInput(l.module, X.data(), X.cols(), X.rows());
+        observer->inputFinished(l.module);
+    }
+    l.apply(X, Y, threads);
+}
+
 } // namespace
 
 void Linear::apply(const Eigen::MatrixXf& X, Eigen::MatrixXf& Y, int threads) const
@@ -148,7 +160,8 @@ Eigen::MatrixXf embedTokens(const ModelSource& source, const ModelArchitecture& 
     return hidden;
 }
 
-void runBlock(const BlockWeights& w, const ModelArchitecture& a, int context, Eigen::MatrixXf& hidden, int threads)
+void runBlock(const BlockWeights& w, const ModelArchitecture& a, int context, Eigen::MatrixXf& hidden, int threads,
+              ActivationObserver* observer)
 {
     const Eigen::Index qRows = Eigen::Index(a.heads) * a.headDim, kvRows = Eigen::Index(a.kvHeads) * a.headDim;
     Eigen::MatrixXf normed = hidden;
@@ -157,7 +170,7 @@ void runBlock(const BlockWeights& w, const ModelArchitecture& a, int context, Ei
     {
         std::vector<Eigen::MatrixXf> projections(w.attention.size());
         for (std::size_t i = 0; i < w.attention.size(); ++i)
-            w.attention[i].apply(normed, projections[i], threads);
+            applyObserved(w.attention[i], normed, projections[i], threads, observer);
         const bool fused = projections.size() == 1;
         auto Q = projections[0].topRows(qRows);
         auto K = fused ? projections[0].middleRows(qRows, kvRows) : projections[1].topRows(kvRows);
@@ -168,7 +181,7 @@ void runBlock(const BlockWeights& w, const ModelArchitecture& a, int context, Ei
         }
         Eigen::MatrixXf heads;
         attend(Q, K, V, a, context, heads, threads);
-        w.output.apply(heads, attnOut, threads);
+        applyObserved(w.output, heads, attnOut, threads, observer);
     }
     hidden += attnOut;
     attnOut.resize(0, 0);
@@ -176,16 +189,16 @@ void runBlock(const BlockWeights& w, const ModelArchitecture& a, int context, Ei
     applyNorm(w.norm2, a, normed, threads);
     Eigen::MatrixXf act;
     if (w.mlpIn.size() == 1 && a.family->gate.empty() && a.family->gateUpFused.empty()) {
-        w.mlpIn[0].apply(normed, act, threads); // plain MLP
+        applyObserved(w.mlpIn[0], normed, act, threads, observer); // plain MLP
         forEachColumn(act.cols(), threads, [&](Eigen::Index t) {
             for (auto& x : act.col(t))
                 x = activate(a.activation, x);
         });
     } else {
         Eigen::MatrixXf gate, up;
-        w.mlpIn[0].apply(normed, gate, threads);
+        applyObserved(w.mlpIn[0], normed, gate, threads, observer);
         if (w.mlpIn.size() == 2)
-            w.mlpIn[1].apply(normed, up, threads);
+            applyObserved(w.mlpIn[1], normed, up, threads, observer);
         const Eigen::Index inter = a.intermediate;
         act.resize(inter, hidden.cols());
         const auto& upSource = w.mlpIn.size() == 2 ? up : gate;
@@ -197,7 +210,7 @@ void runBlock(const BlockWeights& w, const ModelArchitecture& a, int context, Ei
     }
     normed.resize(0, 0);
     Eigen::MatrixXf mlpOut;
-    w.down.apply(act, mlpOut, threads);
+    applyObserved(w.down, act, mlpOut, threads, observer);
     hidden += mlpOut;
 }
 
