@@ -23,18 +23,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-loftq=$build/bin/loftq
-make=$build/bin/make_synthetic_checkpoint
-for exe in "$loftq" "$make"; do
-    [ -x "$exe" ] || { echo "calibration_7b.sh: $exe is missing (build first: scripts/build.sh)" >&2; exit 2; }
-done
-
-src=$work/src-$layers
-mkdir -p "$work"
-if [ ! -f "$src/model.safetensors.index.json" ]; then
-    echo "writing the synthetic checkpoint ($layers blocks) to $src"
-    "$make" "$src" --layers "$layers"
-fi
+bench=calibration_7b.sh
+source bench/synthetic_7b.sh
 tokens=$work/tokens-2048.json
 python3 -c "import json, random; r = random.Random(13); print(json.dumps([r.randrange(32000) for _ in range(2048)]))" > "$tokens"
 

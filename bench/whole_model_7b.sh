@@ -29,18 +29,8 @@ while [ $# -gt 0 ]; do
 done
 [ ${#args[@]} -eq 0 ] && args=(--bits 2 --rank 16 --iters 5)
 
-loftq=$build/bin/loftq
-make=$build/bin/make_synthetic_checkpoint
-for exe in "$loftq" "$make"; do
-    [ -x "$exe" ] || { echo "whole_model_7b.sh: $exe is missing (build first: scripts/build.sh)" >&2; exit 2; }
-done
-
-src=$work/src-$layers
-mkdir -p "$work"
-if [ ! -f "$src/model.safetensors.index.json" ]; then
-    echo "writing the synthetic checkpoint ($layers blocks) to $src"
-    "$make" "$src" --layers "$layers"
-fi
+bench=whole_model_7b.sh
+source bench/synthetic_7b.sh
 
 # Runs a loftq command under GNU time; prints "seconds peak_kib cpu_percent".
 timed() {
