@@ -5,6 +5,7 @@
 // nothing left behind by a cancel, and the refusals.
 #include "loftq/calib_stats.hpp"
 #include "loftq/calibrate.hpp"
+#include "bad_input.hpp"
 #include "loftq/errors.hpp"
 #include "test_paths.hpp"
 
@@ -31,17 +32,6 @@ EvalOptions windowsOf(int context, int threads)
     o.context = context;
     o.threads = threads;
     return o;
-}
-
-// The BadInput message of f, or what went wrong instead.
-std::string badInputOf(const std::function<void()>& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.kind() == ErrorKind::BadInput ? e.what() : std::string("not BadInput: ") + e.what();
-    }
-    return "no error";
 }
 
 std::size_t filesIn(const QString& dir)
@@ -159,16 +149,16 @@ private slots:
         // Fewer tokens than one window.
         auto few = windowsOf(128, 2);
         few.maxTokens = 100;
-        QVERIFY(badInputOf([&] { collectCalibration(model, ids, out, few, false); })
+        QVERIFY(test::badInputOf([&] { collectCalibration(model, ids, out, few, false); })
                     .starts_with(ids.source + ": 100 tokens are fewer than one window of 128"));
         // A model the forward pass does not compute.
         const auto bert = test::fixture("bert");
-        QVERIFY(badInputOf([&] { collectCalibration(bert, ids, out, windowsOf(128, 2), false); }).find("model_type") !=
+        QVERIFY(test::badInputOf([&] { collectCalibration(bert, ids, out, windowsOf(128, 2), false); }).find("model_type") !=
                 std::string::npos);
         QCOMPARE(filesIn(empty.path()), std::size_t(0));
         // An existing output, unless replaced.
         std::ofstream(out) << "keep me";
-        QVERIFY(badInputOf([&] { collectCalibration(model, ids, out, windowsOf(128, 2), false); })
+        QVERIFY(test::badInputOf([&] { collectCalibration(model, ids, out, windowsOf(128, 2), false); })
                     .starts_with(out + ": exists"));
         QCOMPARE(std::filesystem::file_size(out), std::uintmax_t(7));
         collectCalibration(model, ids, out, windowsOf(128, 2), true);
