@@ -1,12 +1,14 @@
 // loftq-workbench: the desktop GUI. main() only; everything else is in ui/.
 #include "main_window.hpp"
 #include "workbench_settings.hpp"
+#include "loftq/memory_reuse.hpp"
 
 #include <QApplication>
 #include <QCommandLineParser>
 
 int main(int argc, char** argv)
 {
+    loftq::keepFreedMemoryForReuse(); // before Qt's threads start
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("loftq"));
     QApplication::setApplicationName(QStringLiteral("loftq-workbench"));

@@ -41,12 +41,13 @@ CalibrationSummary collectCalibration(const std::string& modelPath, const EvalTo
     const eval::StageProgress stage(progress, cancel, arch.layers, "calibration");
     stage.emit(ProgressEvent::Kind::RunStarted, -1, "", source->label());
     Eigen::MatrixXf hidden = model::embedTokens(*source, arch, cut.ids, cut.context);
+    model::BlockBuffers buffers;
     for (int b = 0; b < arch.layers; ++b) {
         stage.checkCancel();
         const auto what = "block " + std::to_string(b);
         stage.emit(ProgressEvent::Kind::LayerStarted, b, what);
         const auto weights = model::loadBlock(*source, arch, b);
-        model::runBlock(weights, arch, cut.context, hidden, threads, &accumulator);
+        model::runBlock(weights, arch, cut.context, hidden, buffers, threads, &accumulator);
         accumulator.blockFinished(parseTensorPlace(arch.blockModule(b, arch.family->o)));
         stage.emit(ProgressEvent::Kind::LayerFinished, b, what);
     }

@@ -157,6 +157,7 @@ EvalResult evaluate(const ModelSource& model, const ModelSource* original, const
     stage.emit(ProgressEvent::Kind::RunStarted, -1, "", model.label());
     for (auto& m : models)
         m.hidden = model::embedTokens(*m.source, m.arch, ids, context);
+    model::BlockBuffers buffers; // the models have the same shapes
     for (int b = 0; b < arch.layers; ++b)
         for (std::size_t k = 0; k < models.size(); ++k) {
             stage.checkCancel();
@@ -164,7 +165,7 @@ EvalResult evaluate(const ModelSource& model, const ModelSource* original, const
             const auto what = "block " + std::to_string(b) + " of " + models[k].role;
             stage.emit(ProgressEvent::Kind::LayerStarted, index, what);
             const auto weights = model::loadBlock(*models[k].source, models[k].arch, b);
-            model::runBlock(weights, models[k].arch, context, models[k].hidden, threads);
+            model::runBlock(weights, models[k].arch, context, models[k].hidden, buffers, threads);
             stage.emit(ProgressEvent::Kind::LayerFinished, index, what);
         }
 
@@ -177,13 +178,11 @@ EvalResult evaluate(const ModelSource& model, const ModelSource* original, const
     }
     eval::PredictionStats stats;
     stats.resize(windows * std::size_t(context - 1), original != nullptr);
+    std::vector<Eigen::MatrixXf> logits(models.size()); // vocab x context: reused window after window
     for (std::size_t w = 0; w < windows; ++w) {
         stage.checkCancel();
-        std::vector<Eigen::MatrixXf> logits(models.size());
-        for (std::size_t k = 0; k < models.size(); ++k) {
-            const Eigen::MatrixXf window = models[k].hidden.middleCols(Eigen::Index(w) * context, context);
-            multiply(heads[k], window, logits[k], threads);
-        }
+        for (std::size_t k = 0; k < models.size(); ++k)
+            multiply(heads[k], models[k].hidden.middleCols(Eigen::Index(w) * context, context), logits[k], threads);
         eval::collectWindowStats(logits[0], original ? &logits[1] : nullptr, ids.data() + w * std::size_t(context),
                                  context, w * std::size_t(context - 1), stats, threads);
     }
