@@ -51,7 +51,7 @@ int quantize(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* ou
 {
     const auto cp = Checkpoint::open(o.source);
     const auto evaluation = o.evalText.empty() ? nullptr
-                                               : std::make_unique<ExportEvaluation>(o.source, o.evalText, o.run.threads);
+                                               : std::make_unique<ExportEvaluation>(o.source, o.evalText, o.eval);
     if (!o.json)
         printEstimatedSizes(cp, o, out);
     const auto collected = o.calibrationText.empty() ? nullptr

@@ -75,6 +75,8 @@ const std::vector<std::string_view> kTargetSelecting{"inspect", "quantize", "pla
 const std::vector<std::string_view> kJson{"inspect", "quantize", "plan", "tokenize", "eval", "calibrate"};
 const std::vector<std::string_view> kWriting{"quantize", "plan", "unpack", "calibrate"};
 const std::vector<std::string_view> kWindows{"eval", "calibrate"};
+// quantize cuts --calib-text and --eval-text into windows as calibrate and eval cut --text.
+const std::vector<std::string_view> kWindowSizes{"eval", "calibrate", "quantize"};
 
 struct Option {
     std::vector<std::string_view> names; // the first is the one usage shows
@@ -171,9 +173,9 @@ const std::vector<Option> kOptions{
      [](Given& g, const std::string&, const std::string&) { g.o.addSpecialTokens = false; }},
     {{"--compare"}, "ORIGINAL", {"eval"}, "the original model: KL(original || model), top-1 agreement, delta NLL",
      [](Given& g, const std::string&, const std::string& v) { g.o.original = v; }},
-    {{"--context"}, "C", kWindows, "window length in tokens (default min(512, the model's max positions))",
+    {{"--context"}, "C", kWindowSizes, "window length in tokens (default min(512, the model's max positions); quantize: of --calib-text and --eval-text)",
      [](Given& g, const std::string& a, const std::string& v) { g.o.eval.context = parseNumber<int>(a, v, 2, 1 << 20); }},
-    {{"--max-tokens"}, "N", kWindows, "use the first N tokens (default 16384)",
+    {{"--max-tokens"}, "N", kWindowSizes, "use the first N tokens (default 16384)",
      [](Given& g, const std::string& a, const std::string& v) {
          g.o.eval.maxTokens = parseNumber<std::size_t>(a, v, 2, std::size_t(1) << 40);
      }},

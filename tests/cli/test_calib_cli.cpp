@@ -121,9 +121,9 @@ private slots:
         const QString out = dir_.filePath("calib-text");
         const auto r = test::runLoftq({"quantize", q(test::demoModel()), "-o", out, "--bits", "2", "--rank", "8",
                                        "--iters", "1", "--target", kFirstBlock, "--threads", "2", "--calib-text",
-                                       data("apache-2.0.txt")});
+                                       data("apache-2.0.txt"), "--max-tokens", "1024", "--context", "256"});
         QVERIFY2(r.exitCode == 0, r.err.constData());
-        QVERIFY(r.out.contains("calibration statistics of"));
+        QVERIFY2(r.out.contains("4 windows of 256"), r.out.constData()); // --max-tokens and --context
         const auto report = test::readJson(out.toStdString() + "/loftq_report.json");
         QVERIFY(report.at("calibration").at("statistics").get<std::string>().find("apache-2.0.txt") != std::string::npos);
         for (const auto& l : report.at("layers"))
@@ -163,8 +163,9 @@ private slots:
         QTemporaryDir empty;
         test::ChildProcess p;
         QVERIFY(p.start(test::loftqBinary().toStdString(), {"calibrate", q(test::picoLlama()), "--text",
-                                                            data("gpl-2.txt"), "-o", empty.filePath("stats.safetensors"),
-                                                            "--json", "--threads", "1"}));
+                                                            data("gpl-2.txt"), "--max-tokens", "2048", "-o",
+                                                            empty.filePath("stats.safetensors"), "--json", "--threads",
+                                                            "1"}));
         QVERIFY2(p.readUntil([&] { return p.out().contains("layer_finished"); }, 120000), p.err().constData());
         QVERIFY(::kill(p.pid(), SIGINT) == 0);
         const auto r = p.finish(120000);
