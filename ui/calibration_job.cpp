@@ -1,0 +1,71 @@
+#include "calibration_job.hpp"
+#include "background_priority.hpp"
+#include "job_outcome.hpp"
+#include "loftq/calibrate.hpp"
+#include "loftq/errors.hpp"
+#include "loftq/targets.hpp"
+
+#include <filesystem>
+
+namespace loftq::ui {
+namespace {
+
+// Opens the statistics and checks them against every default target of the checkpoint (a run
+// checks its own targets again). `owned`: the file is removed once the statistics are released.
+std::shared_ptr<const CalibrationStats> openChecked(const std::string& path, const Checkpoint& checkpoint, bool owned)
+{
+    auto stats = std::make_unique<CalibrationStats>(CalibrationStats::open(path));
+    stats->validateFor(checkpoint, selectTargets(checkpoint));
+    if (!owned)
+        return std::shared_ptr<const CalibrationStats>(std::move(stats));
+    return std::shared_ptr<const CalibrationStats>(stats.release(), [path](const CalibrationStats* s) {
+        delete s;
+        std::error_code ignored;
+        std::filesystem::remove(path, ignored);
+    });
+}
+
+CalibrationOutcome prepare(const CalibrationRequest& r, const CalibrationProgress& progress,
+                           const std::atomic<bool>* cancel)
+{
+    CalibrationOutcome out;
+    if (r.textFile.empty()) {
+        out.stats = openChecked(r.statsFile, *r.checkpoint, false);
+        return out;
+    }
+    const auto tokens = tokensFromText(r.textFile, r.checkpoint->directory());
+    auto report = [&progress](const ProgressEvent& e) {
+        if (progress)
+            progress(e.fractionDone, e.layer);
+    };
+    std::filesystem::create_directories(std::filesystem::path(r.collectedFile).parent_path());
+    const auto summary =
+        collectCalibration(r.checkpoint->path(), tokens, r.collectedFile, r.windows, false, report, cancel);
+    out.collected = true;
+    out.seconds = summary.seconds;
+    try {
+        out.stats = openChecked(r.collectedFile, *r.checkpoint, true);
+    } catch (...) { // statistics nobody can use are not kept
+        std::error_code ignored;
+        std::filesystem::remove(r.collectedFile, ignored);
+        throw;
+    }
+    return out;
+}
+
+} // namespace
+
+CalibrationOutcome prepareCalibration(const CalibrationRequest& r, const CalibrationProgress& progress,
+                                      const std::atomic<bool>* cancel)
+{
+    lowerCurrentThreadPriority();
+    return outcomeOf<CalibrationOutcome>(
+        [&] {
+            if (!r.checkpoint)
+                throwBadInput("calibration", "no checkpoint is open");
+            return prepare(r, progress, cancel);
+        },
+        "Out of memory. Try fewer tokens or a shorter context.");
+}
+
+} // namespace loftq::ui
