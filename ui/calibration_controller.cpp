@@ -9,39 +9,43 @@
 namespace loftq::ui {
 namespace {
 
-void prepareInBackground(QPromise<CalibrationOutcome>& promise, const CalibrationRequest& request,
-                         const std::atomic<bool>* cancel)
+// Numbers the collected files of this process, across controllers (each window has one).
+std::atomic<int> collections{0};
+
+// The outcome goes into `slot` rather than into the future, which would keep a copy (and so a
+// collected file) until the next request.
+void prepareInBackground(QPromise<void>& promise, const CalibrationRequest& request, const std::atomic<bool>* cancel,
+                         const std::shared_ptr<CalibrationOutcome>& slot)
 {
     promise.setProgressRange(0, CalibrationController::kProgressSteps);
     auto report = [&promise](double fraction, const std::string& what) {
         promise.setProgressValueAndText(int(fraction * CalibrationController::kProgressSteps),
                                         QString::fromStdString(what));
     };
-    promise.addResult(prepareCalibration(request, report, cancel));
+    *slot = prepareCalibration(request, report, cancel);
 }
 
 } // namespace
 
 CalibrationController::CalibrationController(const QString& workFolder, QObject* parent)
     : QObject(parent),
-      workFolder_(workFolder.isEmpty()
-                      ? QDir(QStandardPaths::writableLocation(QStandardPaths::CacheLocation)).filePath("calibration")
-                      : workFolder)
+      workFolder_(QDir(workFolder.isEmpty()
+                           ? QDir(QStandardPaths::writableLocation(QStandardPaths::CacheLocation)).filePath("calibration")
+                           : workFolder)
+                      .filePath(QString::number(QCoreApplication::applicationPid())))
 {
-    connect(&watcher_, &QFutureWatcher<CalibrationOutcome>::progressValueChanged, this, [this](int value) {
+    connect(&watcher_, &QFutureWatcher<void>::progressValueChanged, this, [this](int value) {
         if (!pending_)
             emit progress(double(value) / kProgressSteps, watcher_.progressText());
     });
-    connect(&watcher_, &QFutureWatcher<CalibrationOutcome>::finished, this, &CalibrationController::deliver);
+    connect(&watcher_, &QFutureWatcher<void>::finished, this, &CalibrationController::deliver);
 }
 
 CalibrationController::~CalibrationController()
 {
     cancel_ = true;
-    // A delivered future had its result taken, which leaves it in no state at all: waiting on it
-    // would never return; only a running one needs joining.
-    if (watcher_.isRunning())
-        watcher_.waitForFinished();
+    watcher_.waitForFinished();
+    QDir().rmdir(workFolder_); // once empty: statistics still held elsewhere keep it until they go
 }
 
 void CalibrationController::collect(std::shared_ptr<const Checkpoint> checkpoint, const QString& textFile,
@@ -52,11 +56,8 @@ void CalibrationController::collect(std::shared_ptr<const Checkpoint> checkpoint
     r.textFile = textFile.toStdString();
     r.windows = windows;
     // A name no earlier collection of this process used: collectCalibration refuses an existing file.
-    r.collectedFile = QDir(workFolder_)
-                          .filePath(QStringLiteral("calibration-%1-%2.safetensors")
-                                        .arg(QCoreApplication::applicationPid())
-                                        .arg(++collections_))
-                          .toStdString();
+    r.collectedFile =
+        QDir(workFolder_).filePath(QStringLiteral("calibration-%1.safetensors").arg(++collections)).toStdString();
     request(std::move(r));
 }
 
@@ -84,7 +85,8 @@ void CalibrationController::startNow(CalibrationRequest request)
 {
     cancel_ = false;
     busy_ = true;
-    watcher_.setFuture(QtConcurrent::run(prepareInBackground, std::move(request), &cancel_));
+    result_ = std::make_shared<CalibrationOutcome>();
+    watcher_.setFuture(QtConcurrent::run(prepareInBackground, std::move(request), &cancel_, result_));
 }
 
 void CalibrationController::cancel()
@@ -95,8 +97,9 @@ void CalibrationController::cancel()
 
 void CalibrationController::deliver()
 {
-    // Taken out of the future, so collected statistics nobody holds any more are removed at once.
-    const auto outcome = watcher_.future().takeResult();
+    // Moved out of the slot, so collected statistics nobody holds any more are removed at once.
+    const CalibrationOutcome outcome = std::move(*result_);
+    result_.reset();
     if (pending_) {
         auto next = std::move(*pending_);
         pending_.reset();

@@ -5,10 +5,30 @@
 #include "loftq/errors.hpp"
 #include "loftq/targets.hpp"
 
+#include <cerrno>
+#include <signal.h>
 #include <filesystem>
+#include <string>
 
 namespace loftq::ui {
 namespace {
+
+namespace fs = std::filesystem;
+
+// Removes the collection folders of workbenches that ended without removing them (a crash, a
+// kill): folders named by a process id that no longer runs. A 7B model's statistics take 11 GB.
+void removeAbandonedCollections(const fs::path& workFolder)
+{
+    std::error_code ignored;
+    for (const auto& entry : fs::directory_iterator(workFolder, ignored)) {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos || name.size() > 9)
+            continue;
+        const pid_t pid = pid_t(std::stol(name));
+        if (::kill(pid, 0) != 0 && errno == ESRCH)
+            fs::remove_all(entry.path(), ignored);
+    }
+}
 
 // Opens the statistics and checks them against every default target of the checkpoint (a run
 // checks its own targets again). `owned`: the file is removed once the statistics are released.
@@ -38,7 +58,9 @@ CalibrationOutcome prepare(const CalibrationRequest& r, const CalibrationProgres
         if (progress)
             progress(e.fractionDone, e.layer);
     };
-    std::filesystem::create_directories(std::filesystem::path(r.collectedFile).parent_path());
+    const fs::path folder = fs::path(r.collectedFile).parent_path();
+    removeAbandonedCollections(folder.parent_path());
+    fs::create_directories(folder);
     const auto summary =
         collectCalibration(r.checkpoint->path(), tokens, r.collectedFile, r.windows, false, report, cancel);
     out.collected = true;

@@ -20,7 +20,8 @@ struct CalibrationRequest {
     std::string textFile;      // collect from this text, through the model's tokenizer...
     std::string statsFile;     // ...or read this statistics file
     EvalOptions windows;       // collection: context, maxTokens, threads
-    std::string collectedFile; // collection: where the statistics go (must not exist yet)
+    std::string collectedFile; // collection: where the statistics go (must not exist yet), in a
+                               // folder of this process's own (named by its id) under the work folder
 };
 
 struct CalibrationOutcome {
