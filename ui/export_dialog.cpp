@@ -47,8 +47,8 @@ QString whyUnsuitable(const PlanDocument& document, ExportFormat format)
 } // namespace
 
 ExportDialog::ExportDialog(PlanDocument& document, RunController& runs, WorkbenchSettings& settings,
-                           int threads, QWidget* parent)
-    : QDialog(parent), document_(document), runs_(runs), settings_(settings), threads_(threads),
+                           int threads, const RunCalibration& calibration, QWidget* parent)
+    : QDialog(parent), document_(document), runs_(runs), settings_(settings), threads_(threads), calibration_(calibration),
       directory_(new QLineEdit(this)), total_(new QLabel(this)), replace_(new QCheckBox(tr("Replace a previous LoftQ export in this folder"), this)),
       bar_(new QProgressBar(this)), status_(new QLabel(this)), export_(new QPushButton(tr("Export"), this)),
       openFolder_(new QPushButton(tr("Open folder"), this)),
@@ -114,6 +114,16 @@ ExportDialog::ExportDialog(PlanDocument& document, RunController& runs, Workbenc
     form->addRow(tr("Folder:"), dirRow);
     form->addRow(tr("Formats:"), formatsBox);
     form->addRow(QString(), replace_);
+    auto* objective = new QLabel(this);
+    objective->setObjectName(QStringLiteral("objective"));
+    objective->setWordWrap(true);
+    const QString statistics = QString::fromStdString(calibration_.name);
+    objective->setText(!calibration_.stats ? tr("Weight (plain LoftQ); choose calibration statistics in the plan "
+                                                "panel to fit the adapters to each layer's outputs")
+                       : calibration_.weightObjective
+                           ? tr("Weight (plain LoftQ), output errors measured on %1").arg(statistics)
+                           : tr("Output: adapters fitted to each layer's outputs on %1").arg(statistics));
+    form->addRow(tr("Objective:"), objective);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(bar_);
@@ -211,7 +221,7 @@ void ExportDialog::startExport()
     bar_->setValue(0);
     status_->setText(tr("Exporting…"));
     setExporting(true);
-    runs_.start(document_.checkpoint(), document_.plan(), options);
+    runs_.start(document_.checkpoint(), document_.plan(), options, calibration_);
 }
 
 void ExportDialog::setExporting(bool exporting)

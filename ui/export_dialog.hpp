@@ -5,6 +5,7 @@
 // "Open folder" at the end. The engine writes loftq_report.json and loftq_plan.json beside the
 // export, and nothing at all if the run fails or is cancelled.
 #include "loftq/export_format.hpp"
+#include "run_calibration.hpp"
 
 #include <QDialog>
 #include <vector>
@@ -25,8 +26,9 @@ class WorkbenchSettings;
 class ExportDialog : public QDialog {
     Q_OBJECT
 public:
+    // `calibration`: the statistics, damping and objective the export's run uses (none: plain LoftQ).
     ExportDialog(PlanDocument& document, RunController& runs, WorkbenchSettings& settings, int threads,
-                 QWidget* parent = nullptr);
+                 const RunCalibration& calibration = {}, QWidget* parent = nullptr);
 
     QString outputDirectory() const;
     void setOutputDirectory(const QString& directory);
@@ -51,6 +53,7 @@ private:
     RunController& runs_;
     WorkbenchSettings& settings_;
     int threads_;
+    RunCalibration calibration_;
     QLineEdit* directory_;
     QList<QCheckBox*> formats_;
     QLabel* total_;

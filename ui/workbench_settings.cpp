@@ -19,7 +19,18 @@ constexpr auto threads = "run/threads";
 constexpr auto recentTextFiles = "eval/recentTextFiles";
 constexpr auto evalContext = "eval/context";
 constexpr auto evalMaxTokens = "eval/maxTokens";
+constexpr auto calibrationSource = "calibration/source";
+constexpr auto calibrationTextFile = "calibration/textFile";
+constexpr auto calibrationStatsFile = "calibration/statisticsFile";
+constexpr auto calibrationContext = "calibration/context";
+constexpr auto calibrationMaxTokens = "calibration/maxTokens";
+constexpr auto calibrationDamping = "calibration/damping";
+constexpr auto calibrationObjective = "calibration/objective";
 } // namespace Key
+
+// How each calibration source is stored (by name, so a reordered enum reads old settings right).
+const std::pair<CalibrationSource, const char*> kSourceNames[] = {
+    {CalibrationSource::None, "none"}, {CalibrationSource::Text, "text"}, {CalibrationSource::Statistics, "statistics"}};
 
 } // namespace
 
@@ -100,5 +111,41 @@ int WorkbenchSettings::evalContext() const { return qMax(0, settings_->value(Key
 void WorkbenchSettings::setEvalContext(int tokens) { settings_->setValue(Key::evalContext, tokens); }
 int WorkbenchSettings::evalMaxTokens() const { return qMax(2, settings_->value(Key::evalMaxTokens, int(EvalOptions{}.maxTokens)).toInt()); }
 void WorkbenchSettings::setEvalMaxTokens(int tokens) { settings_->setValue(Key::evalMaxTokens, tokens); }
+
+CalibrationSource WorkbenchSettings::calibrationSource() const
+{
+    const QString name = settings_->value(Key::calibrationSource).toString();
+    for (const auto& [source, stored] : kSourceNames)
+        if (name == QLatin1String(stored))
+            return source;
+    return CalibrationSource::None;
+}
+void WorkbenchSettings::setCalibrationSource(CalibrationSource source)
+{
+    for (const auto& [known, stored] : kSourceNames)
+        if (known == source)
+            settings_->setValue(Key::calibrationSource, QString::fromLatin1(stored));
+}
+QString WorkbenchSettings::calibrationTextFile() const { return settings_->value(Key::calibrationTextFile).toString(); }
+void WorkbenchSettings::setCalibrationTextFile(const QString& p) { settings_->setValue(Key::calibrationTextFile, p); }
+QString WorkbenchSettings::calibrationStatsFile() const { return settings_->value(Key::calibrationStatsFile).toString(); }
+void WorkbenchSettings::setCalibrationStatsFile(const QString& p) { settings_->setValue(Key::calibrationStatsFile, p); }
+int WorkbenchSettings::calibrationContext() const { return qMax(0, settings_->value(Key::calibrationContext, 0).toInt()); }
+void WorkbenchSettings::setCalibrationContext(int tokens) { settings_->setValue(Key::calibrationContext, tokens); }
+int WorkbenchSettings::calibrationMaxTokens() const
+{
+    return qMax(2, settings_->value(Key::calibrationMaxTokens, int(EvalOptions{}.maxTokens)).toInt());
+}
+void WorkbenchSettings::setCalibrationMaxTokens(int tokens) { settings_->setValue(Key::calibrationMaxTokens, tokens); }
+QString WorkbenchSettings::calibrationDamping() const { return settings_->value(Key::calibrationDamping).toString(); }
+void WorkbenchSettings::setCalibrationDamping(const QString& d) { settings_->setValue(Key::calibrationDamping, d); }
+bool WorkbenchSettings::calibrationWeightObjective() const
+{
+    return settings_->value(Key::calibrationObjective).toString() == QLatin1String("weight");
+}
+void WorkbenchSettings::setCalibrationWeightObjective(bool weight)
+{
+    settings_->setValue(Key::calibrationObjective, weight ? QStringLiteral("weight") : QStringLiteral("output"));
+}
 
 } // namespace loftq::ui

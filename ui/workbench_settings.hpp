@@ -12,6 +12,9 @@
 
 namespace loftq::ui {
 
+// Where the statistics of output-aware LoftQ come from (docs/calibration.md).
+enum class CalibrationSource { None, Text, Statistics };
+
 class WorkbenchSettings {
 public:
     // The user's settings (organization and application names set in main()).
@@ -56,6 +59,24 @@ public:
     void setEvalContext(int tokens);
     int evalMaxTokens() const;
     void setEvalMaxTokens(int tokens);
+
+    // The plan panel's calibration: the source and its files, the collection's window length (0:
+    // the engine's default) and tokens, the damping as typed (empty: the statistics' default) and
+    // the objective (output unless weight was chosen).
+    CalibrationSource calibrationSource() const;
+    void setCalibrationSource(CalibrationSource source);
+    QString calibrationTextFile() const;
+    void setCalibrationTextFile(const QString& path);
+    QString calibrationStatsFile() const;
+    void setCalibrationStatsFile(const QString& path);
+    int calibrationContext() const;
+    void setCalibrationContext(int tokens);
+    int calibrationMaxTokens() const;
+    void setCalibrationMaxTokens(int tokens);
+    QString calibrationDamping() const;
+    void setCalibrationDamping(const QString& damping);
+    bool calibrationWeightObjective() const;
+    void setCalibrationWeightObjective(bool weight);
 
 private:
     QStringList recentList(const char* key) const;
