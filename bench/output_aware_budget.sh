@@ -8,19 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build=build
-if [ $# -gt 0 ] && [ -d "$1" ]; then build=$1; shift; fi
-shared=../shared
-threads=2
-while [ $# -gt 0 ]; do
-    case "$1" in
-    --shared) shared=$2; shift 2 ;;
-    --threads) threads=$2; shift 2 ;;
-    *) echo "output_aware_budget.sh: unknown argument $1" >&2; exit 2 ;;
-    esac
-done
-loftq=$build/bin/loftq
-[ -x "$loftq" ] || { echo "output_aware_budget.sh: $loftq is missing (build the loftq target)" >&2; exit 2; }
+bench=output_aware_budget.sh
+source bench/shared_model_args.sh
 model=$shared/models/pico-llama
 texts=tests/data/model
 work=$(mktemp -d)
