@@ -2,6 +2,7 @@
 #include "main_window.hpp"
 #include "workbench_settings.hpp"
 #include "loftq/cpu_level.hpp"
+#include "loftq/memory_reuse.hpp"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -70,6 +71,7 @@ int main(int argc, char** argv)
         parse(app, arguments);
         return 0;
     }
+    loftq::keepFreedMemoryForReuse(); // before Qt's threads start
     QApplication app(argc, argv);
     nameApplication();
     QApplication::setApplicationDisplayName(QStringLiteral("LoftQ Workbench"));

@@ -66,11 +66,12 @@ int main(int argc, char** argv)
     const double linearFlops = 2.0 * tokens * (4.0 * hidden * hidden + 3.0 * hidden * intermediate);
     const double attentionFlops = 4.0 * double(context) * context * hidden * (tokens / context); // QK^T and PV
     Eigen::MatrixXf states = input;
-    model::runBlock(w, a, context, states, threads); // warm-up
+    model::BlockBuffers buffers; // kept from block to block, as evaluation keeps them
+    model::runBlock(w, a, context, states, buffers, threads); // warm-up
     start = std::chrono::steady_clock::now();
     for (int r = 0; r < reps; ++r) {
         states = input;
-        model::runBlock(w, a, context, states, threads);
+        model::runBlock(w, a, context, states, buffers, threads);
     }
     const double blockSeconds = bench::secondsSince(start) / reps;
     const double blockGflops = (linearFlops + attentionFlops) / blockSeconds / 1e9;

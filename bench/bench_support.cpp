@@ -1,5 +1,6 @@
 #include "bench_support.hpp"
 #include "loftq/cpu_level.hpp"
+#include "loftq/memory_reuse.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -8,6 +9,11 @@
 #include <thread>
 
 namespace loftq::bench {
+namespace {
+// Every benchmark links this file: the engine is timed with the allocator setting the CLI and the
+// workbench run it with.
+[[maybe_unused]] const bool memoryKeptForReuse = (keepFreedMemoryForReuse(), true);
+} // namespace
 
 std::string machineDescription()
 {

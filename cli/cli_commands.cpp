@@ -1,5 +1,6 @@
 #include "cli_commands.hpp"
 #include "budget_table.hpp"
+#include "calibrate_command.hpp"
 #include "cli_options.hpp"
 #include "eval_command.hpp"
 #include "layer_table.hpp"
@@ -37,9 +38,11 @@ void printEstimatedSizes(const Checkpoint& cp, const CliOptions& o, std::FILE* o
     std::fprintf(out, "%s (source %s)\n", line.c_str(), humanBytes(double(cp.totalBytes())).c_str());
 }
 
-// The statistics --calib names (none without it).
-std::optional<CalibrationStats> openCalibration(const CliOptions& o)
+// The statistics --calib names (none without it); `collected` replaces them (--calib-text).
+std::optional<CalibrationStats> openCalibration(const CliOptions& o, const TemporaryCalibration* collected = nullptr)
 {
+    if (collected)
+        return CalibrationStats::open(collected->path());
     if (o.calibration.empty())
         return std::nullopt;
     return CalibrationStats::open(o.calibration);
@@ -49,13 +52,17 @@ int quantize(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* ou
 {
     const auto cp = Checkpoint::open(o.source);
     const auto evaluation = o.evalText.empty() ? nullptr
-                                               : std::make_unique<ExportEvaluation>(o.source, o.evalText, o.run.threads);
+                                               : std::make_unique<ExportEvaluation>(o.source, o.evalText, o.eval);
     if (!o.json)
         printEstimatedSizes(cp, o, out);
-    const auto stats = openCalibration(o);
+    const auto collected = o.calibrationText.empty() ? nullptr
+                                                     : std::make_unique<TemporaryCalibration>(o, cancel, out, err);
+    const auto stats = openCalibration(o, collected.get());
     RunOptions run = o.run;
     if (stats) {
         run.calibration = &*stats;
+        if (collected)
+            run.calibrationName = o.calibrationText + " (collected by --calib-text)";
         run.damping = o.damping;
         run.weightObjective = o.weightObjective;
     }
@@ -129,7 +136,7 @@ using CommandFunction = int (*)(const CliOptions&, const std::atomic<bool>* canc
 const std::map<std::string, CommandFunction> kCommandFunctions{
     {"help", &help}, {"version", &version}, {"inspect", &inspect},
     {"quantize", &quantize}, {"plan", &plan}, {"unpack", &unpack},
-    {"tokenize", &runTokenize}, {"eval", &runEval},
+    {"tokenize", &runTokenize}, {"eval", &runEval}, {"calibrate", &runCalibrate},
 };
 
 } // namespace

@@ -65,13 +65,18 @@ const std::vector<Command> kCommands{
     {"unpack", "PACKED", "a packed file (model.loftq) or the export folder holding it", "OUT", ""},
     {"tokenize", "MODEL_OR_TOKENIZER_FILE", "a model folder, a tokenizer.json or a vocab.json", "", "--text FILE"},
     {"eval", "MODEL", "a model (a checkpoint, an export folder or a model.loftq)", "", "--text FILE | --tokens FILE"},
+    {"calibrate", "MODEL", "the original model (a checkpoint folder or .safetensors file)", "STATS",
+     "--text FILE | --tokens FILE"},
 };
 
 // The option sets several commands share.
 const std::vector<std::string_view> kPlanBuilding{"quantize", "plan"};
 const std::vector<std::string_view> kTargetSelecting{"inspect", "quantize", "plan"};
-const std::vector<std::string_view> kJson{"inspect", "quantize", "plan", "tokenize", "eval"};
-const std::vector<std::string_view> kWriting{"quantize", "plan", "unpack"};
+const std::vector<std::string_view> kJson{"inspect", "quantize", "plan", "tokenize", "eval", "calibrate"};
+const std::vector<std::string_view> kWriting{"quantize", "plan", "unpack", "calibrate"};
+const std::vector<std::string_view> kWindows{"eval", "calibrate"};
+// quantize cuts --calib-text and --eval-text into windows as calibrate and eval cut --text.
+const std::vector<std::string_view> kWindowSizes{"eval", "calibrate", "quantize"};
 
 struct Option {
     std::vector<std::string_view> names; // the first is the one usage shows
@@ -84,7 +89,7 @@ struct Option {
 
 // Every option, in the order usage lists them. A new option: one row.
 const std::vector<Option> kOptions{
-    {{"-o", "--output"}, "OUT", kWriting, "the export folder (plan: the plan file to write)",
+    {{"-o", "--output"}, "OUT", kWriting, "the export folder (plan: the plan file; calibrate: the statistics file)",
      [](Given& g, const std::string&, const std::string& v) { g.output = v; }},
     {{"--bits"}, "N", kPlanBuilding, "backbone bits of every target (default 4)",
      [](Given& g, const std::string& a, const std::string& v) { g.layer.bits = parseNumber<int>(a, v, 1, 16); }},
@@ -107,7 +112,7 @@ const std::vector<Option> kOptions{
          if (!g.svd)
              usageError("--svd must be exact or fast");
      }},
-    {{"--threads"}, "N", {"quantize", "plan", "eval"}, "worker threads (default: the machine's; results do not depend on it)",
+    {{"--threads"}, "N", {"quantize", "plan", "eval", "calibrate"}, "worker threads (default: the machine's; results do not depend on it)",
      [](Given& g, const std::string& a, const std::string& v) {
          g.o.run.threads = parseNumber<int>(a, v, 1, 1024);
          g.o.budgetOptions.threads = g.o.run.threads;
@@ -137,7 +142,8 @@ const std::vector<Option> kOptions{
              usageError("--on-bad-tensor must be fail or keep");
          g.onBad = v == "fail" ? OnBadTensor::Fail : OnBadTensor::Keep;
      }},
-    {{"--format"}, "FORMAT", {"quantize"}, "repeatable; an export format (below), default hf-peft",
+    {{"--format"}, "FORMAT", {"quantize", "plan"},
+     "repeatable; an export format (below), default hf-peft; plan measures as a run exporting these does",
      [](Given& g, const std::string&, const std::string& v) {
          const auto f = parseExportFormat(v);
          if (!f)
@@ -159,17 +165,17 @@ const std::vector<Option> kOptions{
      }},
     {{"--compare"}, "PRESET", {"plan"}, "repeatable; a preset to report beside the budget's plan",
      [](Given& g, const std::string&, const std::string& v) { g.o.comparePresets.push_back(v); }},
-    {{"--text"}, "FILE", {"tokenize", "eval"}, "a text file (UTF-8; invalid bytes become U+FFFD, and the summary says so)",
+    {{"--text"}, "FILE", {"tokenize", "eval", "calibrate"}, "a text file (UTF-8; invalid bytes become U+FFFD, and the summary says so)",
      [](Given& g, const std::string&, const std::string& v) { g.o.textFile = v; }},
-    {{"--tokens"}, "FILE", {"eval"}, "token ids instead of a text: a JSON array, or integers separated by white space",
+    {{"--tokens"}, "FILE", kWindows, "token ids instead of a text: a JSON array, or integers separated by white space",
      [](Given& g, const std::string&, const std::string& v) { g.o.tokenFile = v; }},
     {{"--no-special"}, "", {"tokenize"}, "no special tokens (add_special_tokens=False: no BOS/EOS template)",
      [](Given& g, const std::string&, const std::string&) { g.o.addSpecialTokens = false; }},
     {{"--compare"}, "ORIGINAL", {"eval"}, "the original model: KL(original || model), top-1 agreement, delta NLL",
      [](Given& g, const std::string&, const std::string& v) { g.o.original = v; }},
-    {{"--context"}, "C", {"eval"}, "window length in tokens (default min(512, the model's max positions))",
+    {{"--context"}, "C", kWindowSizes, "window length in tokens (default min(512, the model's max positions); quantize: of --calib-text and --eval-text)",
      [](Given& g, const std::string& a, const std::string& v) { g.o.eval.context = parseNumber<int>(a, v, 2, 1 << 20); }},
-    {{"--max-tokens"}, "N", {"eval"}, "evaluate the first N tokens (default 16384)",
+    {{"--max-tokens"}, "N", kWindowSizes, "use the first N tokens (default 16384)",
      [](Given& g, const std::string& a, const std::string& v) {
          g.o.eval.maxTokens = parseNumber<std::size_t>(a, v, 2, std::size_t(1) << 40);
      }},
@@ -184,6 +190,8 @@ const std::vector<Option> kOptions{
      [](Given& g, const std::string&, const std::string& v) { g.o.evalText = v; }},
     {{"--calib"}, "STATS", kPlanBuilding, "calibration statistics: fit each adapter to the layer's output error (docs/calibration.md)",
      [](Given& g, const std::string&, const std::string& v) { g.o.calibration = v; }},
+    {{"--calib-text"}, "FILE", {"quantize"}, "collect calibration statistics on FILE first (as loftq calibrate), then run as --calib",
+     [](Given& g, const std::string&, const std::string& v) { g.o.calibrationText = v; }},
     {{"--damping"}, "D", kPlanBuilding, "with --calib: add D * mean(diag H) to H (default: the statistics', 0.01)",
      [](Given& g, const std::string& a, const std::string& v) { g.o.damping = parseNumber<double>(a, v, 0.0, 1e6); }},
     {{"--objective"}, "output|weight", {"quantize"}, "with --calib: weight keeps plain LoftQ but reports output errors",
@@ -251,8 +259,10 @@ CliOptions finish(Given g, const Command& command)
         usageError(o.command + " needs -o " + std::string(command.output));
     if (o.command == "tokenize" && o.textFile.empty())
         usageError("tokenize needs --text FILE");
-    if (o.command == "eval" && o.textFile.empty() == o.tokenFile.empty())
-        usageError("eval needs exactly one of --text FILE and --tokens FILE");
+    if ((o.command == "eval" || o.command == "calibrate") && o.textFile.empty() == o.tokenFile.empty())
+        usageError(o.command + " needs exactly one of --text FILE and --tokens FILE");
+    if (o.command == "calibrate")
+        o.statsOutput = *g.output;
     if (o.command == "plan") {
         o.planOutput = *g.output;
         if (!g.budget)
@@ -267,8 +277,11 @@ CliOptions finish(Given g, const Command& command)
     }
     if (!g.formats.empty())
         o.run.formats = g.formats;
-    if (o.calibration.empty() && (o.damping || o.weightObjective))
-        usageError("--damping and --objective need --calib STATS");
+    o.budgetOptions.nfArithmetic = nfArithmeticFor(o.run.formats);
+    if (!o.calibration.empty() && !o.calibrationText.empty())
+        usageError("--calib and --calib-text both give the statistics; choose one");
+    if (o.calibration.empty() && o.calibrationText.empty() && (o.damping || o.weightObjective))
+        usageError("--damping and --objective need --calib STATS or --calib-text FILE");
 
     if (g.planFile)
         o.plan = Plan::load(*g.planFile);

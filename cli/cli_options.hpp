@@ -13,7 +13,7 @@
 namespace loftq::cli {
 
 struct CliOptions {
-    std::string command; // inspect | quantize | plan | unpack | tokenize | eval | help | version
+    std::string command; // inspect | quantize | plan | unpack | tokenize | eval | calibrate | help | version
     std::string source;  // a checkpoint; for unpack, the packed file
     bool json = false;
     Plan plan;
@@ -23,16 +23,18 @@ struct CliOptions {
     BudgetOptions budgetOptions;
     std::string planOutput;
     std::vector<std::string> comparePresets;
-    // tokenize and eval: the text, or (eval) the token ids, to read.
+    // tokenize, eval and calibrate: the text, or (eval, calibrate) the token ids, to read.
     std::string textFile, tokenFile;
     bool addSpecialTokens = true; // tokenize --no-special: transformers' add_special_tokens=False
     // eval: the original to compare with, which variant of an export, the windows.
     std::string original;
     ModelVariant variant = ModelVariant::Full;
-    EvalOptions eval;
+    EvalOptions eval;    // eval's windows and threads; calibrate's too
+    std::string statsOutput; // calibrate: the statistics file to write
     // quantize and plan: calibration statistics (docs/calibration.md), opened by the command;
     // its damping and objective go into run / budgetOptions then.
     std::string calibration;
+    std::string calibrationText; // quantize --calib-text: collect statistics on this text first
     std::optional<double> damping;
     bool weightObjective = false;
     std::string evalText; // quantize --eval-text: evaluate the export on this text

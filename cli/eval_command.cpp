@@ -69,10 +69,10 @@ int runEval(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out
     return 0;
 }
 
-ExportEvaluation::ExportEvaluation(const std::string& source, const std::string& textFile, int threads)
-    : original_(openModelSource(source)), tokens_(tokensFromText(textFile, original_->tokenizerFolder()))
+ExportEvaluation::ExportEvaluation(const std::string& source, const std::string& textFile, const EvalOptions& windows)
+    : original_(openModelSource(source)), tokens_(tokensFromText(textFile, original_->tokenizerFolder())),
+      options_(windows)
 {
-    options_.threads = threads;
     checkEvaluable(*original_, tokens_, options_);
 }
 

@@ -22,7 +22,8 @@ int runEval(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out
 // folder's loftq_report.json ("evaluation").
 class ExportEvaluation {
 public:
-    ExportEvaluation(const std::string& source, const std::string& textFile, int threads);
+    // `windows`: context, maxTokens and threads, as `loftq eval` takes them.
+    ExportEvaluation(const std::string& source, const std::string& textFile, const EvalOptions& windows);
     void run(const RunOptions& run, bool json, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err) const;
 
 private:

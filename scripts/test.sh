@@ -3,11 +3,12 @@
 #   install  the Debian packages in scripts/packages.txt that are missing
 #   build    Release (build/): everything
 #   test     the whole suite in build/ (labels fast, slow, tsan)
-#   fuzz     both libFuzzer targets at once, FUZZ_SECONDS (default 20) each (build-fuzz/)
+#   fuzz     the three libFuzzer targets, FUZZ_SECONDS (default 20) each, JOBS at once (build-fuzz/)
 #   tsan     the runner and GUI-controller tests (label tsan) under TSan (build-tsan/)
-#   asan     the engine and CLI suite under ASan + UBSan (build-asan/, no GUI), all but the four
-#            large whole-model checks (accuracy, pico-llama export, pico-llama evaluation through
-#            the engine and through the CLI), which the Release suite runs
+#   asan     the engine and CLI suite under ASan + UBSan (build-asan/, no GUI), all but the tests
+#            labelled slow: the whole-model checks (accuracy, pico-llama export and evaluation,
+#            evaluation through the CLI), which the Release suite runs, and the long thread and
+#            process checks (determinism, CLI safety), which the Release and TSan phases run
 # A phase builds, then tests: no test shares the cores with a compiler. The whole of
 # `scripts/sanitizers.sh` (GUI tests and large checks under ASan too) does not fit CI's 30 minutes
 # on 2 cores; docs/trust.md gives the times of both.
@@ -29,6 +30,6 @@ phase test ctest --test-dir build --output-on-failure -j "$JOBS"
 phase fuzz scripts/sanitizers.sh fuzz
 phase tsan scripts/sanitizers.sh tsan
 phase asan env CONFIGURE_ARGS=-DLOFTQ_BUILD_GUI=OFF \
-    CTEST_ARGS="-E ^(test_export_pico_llama|test_fast_svd_accuracy|test_eval_pico|test_cli_eval)$" scripts/sanitizers.sh asan
+    CTEST_ARGS="-LE slow" scripts/sanitizers.sh asan
 printf '%s\n' "test.sh: all passed (seconds; fuzz, tsan, asan: build and tests)" "${times[@]}" \
     "$(printf '  %-8s %5d s' total "$SECONDS")"

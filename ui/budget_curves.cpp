@@ -16,7 +16,7 @@ bool includes(const std::vector<int>& all, const std::vector<int>& some)
 
 CurveInputs curveInputs(const PlanDocument& document, const BudgetOptions& options)
 {
-    CurveInputs inputs{document.checkpoint(), document.plan().seed, document.plan().adapterDtype, {}};
+    CurveInputs inputs{document.checkpoint(), document.plan().seed, document.plan().adapterDtype, document.nfArithmetic(), {}};
     for (const auto& l : document.layers())
         inputs.layers.push_back({l.layer.tensorName, l.plan.quantize, l.plan.method, l.plan.blockSize,
                                  options.ranks.empty() ? l.plan.rank : 0});

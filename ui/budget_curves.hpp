@@ -26,6 +26,7 @@ struct CurveInputs {
     std::shared_ptr<const Checkpoint> checkpoint;
     std::uint64_t seed = 0;
     DType adapterDtype = DType::F32;
+    ScaleArithmetic nfArithmetic = ScaleArithmetic::Divide; // the export formats chosen decide it
     std::vector<Layer> layers;
     bool operator==(const CurveInputs&) const = default;
 };

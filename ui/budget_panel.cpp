@@ -136,6 +136,7 @@ void BudgetPanel::measureOrCancel()
     options.bits = allowedBits();
     options.ranks = *ranks;
     options.threads = threads_;
+    options.nfArithmetic = document_.nfArithmetic();
     measuring_ = MeasuredCurves{nullptr, document_.plan(), options, curveInputs(document_, options)};
     setMeasuring(true);
     result_->setText(tr("Measuring…"));

@@ -19,7 +19,7 @@ constexpr int kDefaultExportHeight = 600;
 } // namespace
 
 ChartWidget::ChartWidget(const QString& title, QWidget* parent)
-    : QWidget(parent), title_(new QLabel(title, this)), plot_(new QCustomPlot(this))
+    : QWidget(parent), title_(new QLabel(title, this)), header_(new QHBoxLayout), plot_(new QCustomPlot(this))
 {
     QFont titleFont = title_->font();
     titleFont.setBold(true);
@@ -32,12 +32,11 @@ ChartWidget::ChartWidget(const QString& title, QWidget* parent)
     save->setAutoRaise(true);
     connect(save, &QToolButton::clicked, this, &ChartWidget::saveWithDialog);
 
-    auto* header = new QHBoxLayout;
-    header->addWidget(title_, 1);
-    header->addWidget(save);
+    header_->addWidget(title_, 1);
+    header_->addWidget(save);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
-    layout->addLayout(header);
+    layout->addLayout(header_);
     layout->addWidget(plot_, 1);
 
     plot_->setMinimumSize(320, 220);
@@ -52,6 +51,8 @@ ChartWidget::ChartWidget(const QString& title, QWidget* parent)
 QString ChartWidget::title() const { return title_->text(); }
 
 void ChartWidget::setTitle(const QString& title) { title_->setText(title); }
+
+void ChartWidget::addHeaderWidget(QWidget* widget) { header_->insertWidget(header_->count() - 1, widget); }
 
 void ChartWidget::showPlaceholder(const QString& text)
 {

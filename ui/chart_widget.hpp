@@ -7,6 +7,7 @@
 #include <QWidget>
 
 class QCustomPlot;
+class QHBoxLayout;
 class QLabel;
 
 namespace loftq::ui {
@@ -33,6 +34,8 @@ signals:
 
 protected:
     void setTitle(const QString& title);
+    // A control in the header row, between the title and Save….
+    void addHeaderWidget(QWidget* widget);
     void resizeEvent(QResizeEvent* event) override; // layouts that depend on the size (label spacing) redo
     // A centred line of text in place of data ("press Run…"); call from rebuild() after clearing items.
     void showPlaceholder(const QString& text);
@@ -46,6 +49,7 @@ private:
     void render();
 
     QLabel* title_;
+    QHBoxLayout* header_;
     QCustomPlot* plot_;
     QTimer redrawTimer_;
     int redraws_ = 0;

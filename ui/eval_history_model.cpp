@@ -43,6 +43,12 @@ nlohmann::json EvalHistoryModel::toJson() const
                          {"estimated_bytes", e.digest.estimatedBytes}};
         if (e.digest.meanWeightError)
             j["mean_rel_error"] = *e.digest.meanWeightError;
+        if (!e.digest.objective.empty())
+            j["objective"] = e.digest.objective;
+        if (e.digest.meanOutputError)
+            j["mean_output_rel_error"] = *e.digest.meanOutputError;
+        if (!e.digest.calibration.empty())
+            j["calibration"] = e.digest.calibration;
         for (const auto& [key, result] : {std::pair{"original", &e.original}, std::pair{"qlora_init", &e.backbone},
                                           std::pair{"loftq", &e.full}})
             if (*result)
@@ -63,6 +69,7 @@ std::optional<double> EvalHistoryModel::value(const EvalHistoryEntry& e, int col
     switch (Column(column)) {
     case Size: return e.digest.estimatedBytes ? std::optional(double(e.digest.estimatedBytes)) : std::nullopt;
     case WeightError: return e.digest.meanWeightError;
+    case OutputError: return e.digest.meanOutputError;
     case KlQlora: return compared(e.backbone, &ComparisonMetrics::meanKl);
     case KlLoftq: return compared(e.full, &ComparisonMetrics::meanKl);
     case AgreementQlora: return compared(e.backbone, &ComparisonMetrics::top1Agreement);
@@ -80,6 +87,9 @@ QVariant EvalHistoryModel::data(const QModelIndex& index, int role) const
     const auto v = value(e, index.column());
     if (role == Qt::UserRole)
         return v ? QVariant(*v) : QVariant();
+    if (role == Qt::ToolTipRole && (index.column() == Objective || index.column() == OutputError) &&
+        !e.digest.calibration.empty())
+        return tr("Calibration statistics: %1").arg(QString::fromStdString(e.digest.calibration));
     if (role == Qt::ToolTipRole && index.column() == Text && nllSource(e))
         return tr("%1 · %2 predictions in windows of %3 tokens")
             .arg(QString::fromStdString(e.textFile))
@@ -91,9 +101,11 @@ QVariant EvalHistoryModel::data(const QModelIndex& index, int role) const
     case Time: return e.finished.toString(QStringLiteral("HH:mm:ss"));
     case Model: return e.model;
     case Plan: return QString::fromStdString(e.digest.summary);
+    case Objective: return e.digest.objective.empty() ? QStringLiteral("—") : QString::fromStdString(e.digest.objective);
     case Text: return QFileInfo(QString::fromStdString(e.textFile)).fileName();
     case Size: return v ? humanBytes(std::uint64_t(*v)) : QStringLiteral("—");
     case WeightError:
+    case OutputError:
     case KlQlora:
     case KlLoftq:
     case Nll: return v ? QString::number(*v, 'f', 4) : QStringLiteral("—");
@@ -112,8 +124,10 @@ QVariant EvalHistoryModel::headerData(int section, Qt::Orientation orientation, 
     case Time: return tr("Time");
     case Model: return tr("Model");
     case Plan: return tr("Plan");
+    case Objective: return tr("Objective");
     case Size: return tr("Size");
     case WeightError: return tr("Mean weight error");
+    case OutputError: return tr("Mean output error");
     case KlQlora: return tr("KL QLoRA init");
     case KlLoftq: return tr("KL LoftQ");
     case AgreementQlora: return tr("Top-1 QLoRA init");

@@ -1,5 +1,6 @@
 #include "eval_job.hpp"
 #include "background_priority.hpp"
+#include "job_outcome.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/run_result_source.hpp"
 #include "loftq/size_estimate.hpp"
@@ -57,15 +58,20 @@ std::uint64_t estimatedBytes(const Checkpoint& checkpoint, const Plan& plan)
 PlanDigest digestOf(const EvalRequest& r)
 {
     switch (r.subject) {
-    case EvalSubject::Original:
-        return {"original", r.checkpoint->totalBytes(), std::nullopt};
+    case EvalSubject::Original: {
+        PlanDigest digest;
+        digest.summary = "original";
+        digest.estimatedBytes = r.checkpoint->totalBytes();
+        return digest;
+    }
     case EvalSubject::Run: {
         auto digest = r.runReport ? digestOfReport(r.runReport->toJson(r.plan)) : PlanDigest{};
         digest.estimatedBytes = estimatedBytes(*r.checkpoint, r.plan);
         return digest;
     }
     case EvalSubject::Export: {
-        PlanDigest digest{"export without loftq_report.json", 0, std::nullopt};
+        PlanDigest digest;
+        digest.summary = "export without loftq_report.json";
         if (const auto report = besideExport(r.exportPath, "loftq_report.json")) {
             std::ifstream in(*report);
             const auto j = json::parse(in, nullptr, false);
@@ -97,7 +103,7 @@ PlanDigest digestOfReport(const json& report)
 {
     std::map<int, int, std::greater<>> layersByBits;
     std::set<int> ranks;
-    int kept = 0;
+    int kept = 0, outputObjective = 0, weightObjective = 0;
     for (const auto& layer : report.value("layers", json::array())) {
         if (layer.value("status", std::string()) != "quantized") {
             ++kept;
@@ -105,6 +111,7 @@ PlanDigest digestOfReport(const json& report)
         }
         ++layersByBits[layer.value("bits", 0)];
         ranks.insert(layer.value("rank", 0));
+        ++(layer.value("objective", std::string()) == "output" ? outputObjective : weightObjective);
     }
     std::string summary;
     for (const auto& [bits, count] : layersByBits)
@@ -114,55 +121,62 @@ PlanDigest digestOfReport(const json& report)
     if (!ranks.empty())
         summary += ranks.size() == 1 ? " · rank " + std::to_string(*ranks.begin())
                                      : " · ranks " + std::to_string(*ranks.begin()) + "–" + std::to_string(*ranks.rbegin());
-    PlanDigest digest{summary, 0, std::nullopt};
+    PlanDigest digest;
+    digest.summary = summary;
     const auto summaryJson = report.value("summary", json::object());
     if (summaryJson.value("quantized", 0) > 0)
         digest.meanWeightError = summaryJson.value("mean_rel_error", 0.0);
+    // A layer that fell back (its H could not be factored) counts as weight.
+    digest.objective = outputObjective == 0 ? "weight"
+                       : weightObjective == 0
+                           ? "output"
+                           : "output, " + std::to_string(weightObjective) + " layer" + (weightObjective > 1 ? "s" : "") +
+                                 " weight";
+    if (summaryJson.contains("mean_output_rel_error"))
+        digest.meanOutputError = summaryJson.value("mean_output_rel_error", 0.0);
+    digest.calibration = report.value("calibration", json::object()).value("statistics", std::string());
     return digest;
 }
+
+namespace {
+
+EvalOutcome evaluateRequest(const EvalRequest& r, const EvalProgress& progress, const std::atomic<bool>* cancel)
+{
+    EvalOutcome out;
+    if (!r.checkpoint)
+        throwBadInput("evaluation", "no checkpoint is open");
+    const auto tokens = tokensFromText(r.textFile, r.checkpoint->directory());
+    const auto original = openModelSource(r.checkpoint->path());
+    const auto tokenizer = loadTokenizer(r.checkpoint->directory());
+    out.digest = digestOf(r);
+    // Each evaluate() call reports 0..1; the stages share the bar equally.
+    const int stages = r.subject == EvalSubject::Original ? 1 : 2;
+    auto stage = [&](int index, const std::string& name) -> ProgressSink {
+        if (!progress)
+            return {};
+        return [&progress, index, stages, name](const ProgressEvent& e) {
+            progress((index + e.fractionDone) / stages, e.layer.empty() ? name : name + ": " + e.layer);
+        };
+    };
+    if (r.subject == EvalSubject::Original) {
+        out.original = evaluate(*original, nullptr, tokens, r.options, stage(0, "original"), cancel);
+    } else {
+        const auto backbone = openSubject(r, ModelVariant::Backbone, cancel);
+        out.backbone = evaluate(*backbone, original.get(), tokens, r.options, stage(0, "QLoRA init"), cancel);
+        const auto full = openSubject(r, ModelVariant::Full, cancel);
+        out.full = evaluate(*full, original.get(), tokens, r.options, stage(1, "LoftQ"), cancel);
+    }
+    out.worst = worstInText(*out.main(), tokens, *tokenizer);
+    return out;
+}
+
+} // namespace
 
 EvalOutcome runEvaluation(const EvalRequest& r, const EvalProgress& progress, const std::atomic<bool>* cancel)
 {
     lowerCurrentThreadPriority();
-    EvalOutcome out;
-    try {
-        if (!r.checkpoint)
-            throwBadInput("evaluation", "no checkpoint is open");
-        const auto tokens = tokensFromText(r.textFile, r.checkpoint->directory());
-        const auto original = openModelSource(r.checkpoint->path());
-        const auto tokenizer = loadTokenizer(r.checkpoint->directory());
-        out.digest = digestOf(r);
-        // Each evaluate() call reports 0..1; the stages share the bar equally.
-        const int stages = r.subject == EvalSubject::Original ? 1 : 2;
-        auto stage = [&](int index, const std::string& name) -> ProgressSink {
-            if (!progress)
-                return {};
-            return [&progress, index, stages, name](const ProgressEvent& e) {
-                progress((index + e.fractionDone) / stages, e.layer.empty() ? name : name + ": " + e.layer);
-            };
-        };
-        if (r.subject == EvalSubject::Original) {
-            out.original = evaluate(*original, nullptr, tokens, r.options, stage(0, "original"), cancel);
-        } else {
-            const auto backbone = openSubject(r, ModelVariant::Backbone, cancel);
-            out.backbone = evaluate(*backbone, original.get(), tokens, r.options, stage(0, "QLoRA init"), cancel);
-            const auto full = openSubject(r, ModelVariant::Full, cancel);
-            out.full = evaluate(*full, original.get(), tokens, r.options, stage(1, "LoftQ"), cancel);
-        }
-        out.worst = worstInText(*out.main(), tokens, *tokenizer);
-    } catch (const Error& e) {
-        out = {};
-        out.cancelled = e.kind() == ErrorKind::Cancelled;
-        if (!out.cancelled)
-            out.error = e.what();
-    } catch (const std::bad_alloc&) {
-        out = {};
-        out.error = "Out of memory. Try fewer tokens or a smaller context.";
-    } catch (const std::exception& e) {
-        out = {};
-        out.error = e.what();
-    }
-    return out;
+    return outcomeOf<EvalOutcome>([&] { return evaluateRequest(r, progress, cancel); },
+                                  "Out of memory. Try fewer tokens or a smaller context.");
 }
 
 } // namespace loftq::ui

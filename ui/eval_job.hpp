@@ -42,6 +42,11 @@ struct PlanDigest {
     std::string summary;               // "4-bit ×8, 2-bit ×6 · rank 16", or "original"
     std::uint64_t estimatedBytes = 0;  // backbone at its bits + adapters (the packed size); 0: unknown
     std::optional<double> meanWeightError; // mean ||W - Q - BA|| / ||W|| over the quantized layers
+    // What the steps minimized (docs/calibration.md): "weight", "output", "output, 2 layers weight"
+    // (those fell back); empty for the original.
+    std::string objective;
+    std::optional<double> meanOutputError; // mean relative output error, with calibration statistics
+    std::string calibration;               // the statistics the report names; empty without
 };
 
 struct EvalOutcome {

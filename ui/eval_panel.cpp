@@ -7,6 +7,7 @@
 #include "loftq/atomic_file.hpp"
 #include "plan_document.hpp"
 #include "run_controller.hpp"
+#include "token_window_boxes.hpp"
 #include "workbench_settings.hpp"
 
 #include <QComboBox>
@@ -25,12 +26,10 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <algorithm>
 
 namespace loftq::ui {
 namespace {
-
-constexpr int kMaxContext = 1 << 17;
-constexpr int kMaxTokens = 1 << 26;
 
 QTableView* makeTable(QAbstractItemModel* model, QWidget* parent)
 {
@@ -61,16 +60,8 @@ EvalPanel::EvalPanel(const PlanDocument& document, RunController& runs, Workbenc
     text_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
     updateRecentTexts();
     auto* browse = new QPushButton(tr("Browse…"), this);
-    context_->setRange(0, kMaxContext);
-    context_->setSpecialValueText(tr("auto: min(512, max positions)"));
-    context_->setSuffix(tr(" tokens"));
-    context_->setValue(settings_.evalContext());
-    context_->setToolTip(tr("Window length: the text is cut into windows of this many tokens, each evaluated from "
-                            "its start"));
-    tokens_->setRange(2, kMaxTokens);
-    tokens_->setValue(settings_.evalMaxTokens());
-    tokens_->setToolTip(tr("Only the first this many tokens of the text are used"));
-    tokens_->setGroupSeparatorShown(true);
+    setUpContextBox(context_, settings_.evalContext());
+    setUpTokensBox(tokens_, settings_.evalMaxTokens());
     evalOriginal_->setToolTip(tr("The open checkpoint alone: NLL, perplexity, bits per byte"));
     evalExport_->setToolTip(tr("An export folder (hf-peft, bnb-nf4, packed) of the open checkpoint against it"));
     bar_->setRange(0, EvalController::kProgressSteps);
@@ -186,11 +177,17 @@ QString EvalPanel::textFile() const { return text_->currentText().trimmed(); }
 
 bool EvalPanel::hasRunResult() const { return run_ && run_->report && run_->checkpoint == document_.checkpoint(); }
 
+bool EvalPanel::runIsOutputAware() const
+{
+    return hasRunResult() && std::any_of(run_->report->layers.begin(), run_->report->layers.end(),
+                                         [](const LayerReport& l) { return l.objective == "output"; });
+}
+
 void EvalPanel::evaluateOriginal() { start(EvalSubject::Original); }
 
 void EvalPanel::evaluateRun()
 {
-    if (hasRunResult())
+    if (hasRunResult() && !runIsOutputAware())
         start(EvalSubject::Run);
 }
 
@@ -264,17 +261,19 @@ void EvalPanel::updateButtons()
     const bool busy = controller_->isEvaluating();
     const bool open = document_.hasCheckpoint();
     evalOriginal_->setEnabled(open && !busy);
-    evalRun_->setEnabled(open && !busy && hasRunResult());
+    evalRun_->setEnabled(open && !busy && hasRunResult() && !runIsOutputAware());
     evalExport_->setEnabled(open && !busy);
     cancel_->setEnabled(busy);
     text_->setEnabled(!busy);
     context_->setEnabled(!busy);
     tokens_->setEnabled(!busy);
-    evalRun_->setToolTip(hasRunResult()
-                             ? tr("The last run's result against the original, backbone only and with the adapter. "
+    evalRun_->setToolTip(!hasRunResult() ? tr("Run first (Ctrl+R): this evaluates the last run's result")
+                         : runIsOutputAware()
+                             ? tr("The last run fitted its adapters to output error, which the evaluation cannot "
+                                  "compute again yet: export it (Ctrl+E) and use Evaluate export… instead")
+                             : tr("The last run's result against the original, backbone only and with the adapter. "
                                   "Nothing is exported: the run keeps errors, not weights, so each layer's LoftQ is "
-                                  "computed again with the run's plan and seeds while the evaluation reads it.")
-                             : tr("Run first (Ctrl+R): this evaluates the last run's result"));
+                                  "computed again with the run's plan and seeds while the evaluation reads it."));
 }
 
 void EvalPanel::updateRecentTexts()

@@ -41,6 +41,9 @@ public:
     void evaluateExport(const QString& path);
     void cancel();
     bool hasRunResult() const;
+    // Whether the last run fitted its adapters to output error: "Evaluate run" cannot recompute that
+    // (the run-result source reruns plain LoftQ), so such a run is evaluated from its export.
+    bool runIsOutputAware() const;
     // Writes the history as JSON (format loftq-eval-history); false, with the reason shown, on failure.
     bool saveHistory(const QString& path);
 

@@ -4,6 +4,7 @@
 #include "run_controller.hpp"
 #include "workbench_settings.hpp"
 
+#include <algorithm>
 #include <QCheckBox>
 #include <QDesktopServices>
 #include <QDialogButtonBox>
@@ -45,9 +46,9 @@ QString whyUnsuitable(const PlanDocument& document, ExportFormat format)
 
 } // namespace
 
-ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, WorkbenchSettings& settings,
-                           int threads, QWidget* parent)
-    : QDialog(parent), document_(document), runs_(runs), settings_(settings), threads_(threads),
+ExportDialog::ExportDialog(PlanDocument& document, RunController& runs, WorkbenchSettings& settings,
+                           int threads, const RunCalibration& calibration, QWidget* parent)
+    : QDialog(parent), document_(document), runs_(runs), settings_(settings), threads_(threads), calibration_(calibration),
       directory_(new QLineEdit(this)), total_(new QLabel(this)), replace_(new QCheckBox(tr("Replace a previous LoftQ export in this folder"), this)),
       bar_(new QProgressBar(this)), status_(new QLabel(this)), export_(new QPushButton(tr("Export"), this)),
       openFolder_(new QPushButton(tr("Open folder"), this)),
@@ -71,7 +72,8 @@ ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, Wo
         const ExportFormat format = traits.format;
         const int row = formatsBox->rowCount();
         auto* box = new QCheckBox(formatLabel(format), this);
-        box->setChecked(format == ExportFormat::HfPeft);
+        const auto& chosen = document_.exportFormats();
+        box->setChecked(std::find(chosen.begin(), chosen.end(), format) != chosen.end());
         box->setProperty("format", int(format));
         auto* size = new QLabel(tr("about %1").arg(humanBytes(estimatedExportBytes(format, estimate))), this);
         size->setObjectName(QStringLiteral("size:") + formatName(format));
@@ -88,12 +90,15 @@ ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, Wo
             reason->setStyleSheet(QStringLiteral("color: #b00020"));
             formatsBox->addWidget(reason, row + 1, 0, 1, 2);
         }
-        connect(box, &QCheckBox::toggled, this, &ExportDialog::showTotal);
+        connect(box, &QCheckBox::toggled, this, &ExportDialog::formatsChosen);
         formats_ << box;
     }
     formatsBox->addWidget(total_, formatsBox->rowCount(), 0, 1, 2);
     formatsBox->setColumnStretch(0, 1);
-    showTotal();
+    if (chosenFormats().empty()) // the formats remembered do not suit this plan; hf-peft suits every plan
+        for (auto* box : formats_)
+            box->setChecked(ExportFormat(box->property("format").toInt()) == ExportFormat::HfPeft);
+    formatsChosen();
     bar_->setRange(0, 1000);
     bar_->setValue(0);
     status_->setWordWrap(true);
@@ -109,6 +114,16 @@ ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, Wo
     form->addRow(tr("Folder:"), dirRow);
     form->addRow(tr("Formats:"), formatsBox);
     form->addRow(QString(), replace_);
+    auto* objective = new QLabel(this);
+    objective->setObjectName(QStringLiteral("objective"));
+    objective->setWordWrap(true);
+    const QString statistics = QString::fromStdString(calibration_.name);
+    objective->setText(!calibration_.stats ? tr("Weight (plain LoftQ); choose calibration statistics in the plan "
+                                                "panel to fit the adapters to each layer's outputs")
+                       : calibration_.weightObjective
+                           ? tr("Weight (plain LoftQ), output errors measured on %1").arg(statistics)
+                           : tr("Output: adapters fitted to each layer's outputs on %1").arg(statistics));
+    form->addRow(tr("Objective:"), objective);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(bar_);
@@ -147,18 +162,33 @@ ExportDialog::ExportDialog(const PlanDocument& document, RunController& runs, Wo
     });
 }
 
+std::vector<ExportFormat> ExportDialog::chosenFormats() const
+{
+    std::vector<ExportFormat> formats;
+    for (auto* box : formats_)
+        if (box->isChecked())
+            formats.push_back(ExportFormat(box->property("format").toInt()));
+    return formats;
+}
+
+void ExportDialog::formatsChosen()
+{
+    showTotal();
+    if (const auto formats = chosenFormats(); !formats.empty()) {
+        document_.setExportFormats(formats);
+        settings_.setExportFormats(formats);
+    }
+}
+
 void ExportDialog::showTotal()
 {
     const auto estimate = document_.sizeEstimate();
     std::uint64_t total = 0;
-    int chosen = 0;
-    for (auto* box : formats_)
-        if (box->isChecked()) {
-            total += estimatedExportBytes(ExportFormat(box->property("format").toInt()), estimate);
-            ++chosen;
-        }
+    const auto formats = chosenFormats();
+    for (const auto format : formats)
+        total += estimatedExportBytes(format, estimate);
     total_->setText(tr("About %1 in all, the report and plan aside.").arg(humanBytes(total)));
-    total_->setVisible(chosen > 1);
+    total_->setVisible(formats.size() > 1);
 }
 
 QString ExportDialog::outputDirectory() const { return QDir::cleanPath(directory_->text().trimmed()); }
@@ -180,10 +210,7 @@ void ExportDialog::startExport()
     options.outputDir = outputDirectory().toStdString();
     options.force = replace_->isChecked();
     options.threads = threads_;
-    options.formats.clear();
-    for (auto* box : formats_)
-        if (box->isChecked())
-            options.formats.push_back(ExportFormat(box->property("format").toInt()));
+    options.formats = chosenFormats();
     if (options.formats.empty()) {
         status_->setText(tr("Choose at least one format."));
         return;
@@ -194,7 +221,7 @@ void ExportDialog::startExport()
     bar_->setValue(0);
     status_->setText(tr("Exporting…"));
     setExporting(true);
-    runs_.start(document_.checkpoint(), document_.plan(), options);
+    runs_.start(document_.checkpoint(), document_.plan(), options, calibration_);
 }
 
 void ExportDialog::setExporting(bool exporting)

@@ -4,7 +4,11 @@
 // through the shared run controller (so the charts follow it too), show progress, and offer
 // "Open folder" at the end. The engine writes loftq_report.json and loftq_plan.json beside the
 // export, and nothing at all if the run fails or is cancelled.
+#include "loftq/export_format.hpp"
+#include "run_calibration.hpp"
+
 #include <QDialog>
+#include <vector>
 
 class QCheckBox;
 class QDialogButtonBox;
@@ -22,8 +26,9 @@ class WorkbenchSettings;
 class ExportDialog : public QDialog {
     Q_OBJECT
 public:
-    ExportDialog(const PlanDocument& document, RunController& runs, WorkbenchSettings& settings, int threads,
-                 QWidget* parent = nullptr);
+    // `calibration`: the statistics, damping and objective the export's run uses (none: plain LoftQ).
+    ExportDialog(PlanDocument& document, RunController& runs, WorkbenchSettings& settings, int threads,
+                 const RunCalibration& calibration = {}, QWidget* parent = nullptr);
 
     QString outputDirectory() const;
     void setOutputDirectory(const QString& directory);
@@ -39,11 +44,16 @@ private:
     void chooseDirectory();
     void setExporting(bool exporting);
     void showTotal();
+    std::vector<ExportFormat> chosenFormats() const;
+    // The formats checked become the document's and are remembered: they decide how nf codes are
+    // found in the window's spectra, budget curves and runs too (PlanDocument::exportFormats).
+    void formatsChosen();
 
-    const PlanDocument& document_;
+    PlanDocument& document_;
     RunController& runs_;
     WorkbenchSettings& settings_;
     int threads_;
+    RunCalibration calibration_;
     QLineEdit* directory_;
     QList<QCheckBox*> formats_;
     QLabel* total_;

@@ -4,6 +4,7 @@
 #include "plan_document.hpp"
 #include "run_results.hpp"
 
+#include <QComboBox>
 #include <qcustomplot.h>
 
 namespace loftq::ui {
@@ -25,10 +26,15 @@ QCPBars* addBars(QCustomPlot* p, const QString& name, const QColor& color)
 } // namespace
 
 LayerErrorChart::LayerErrorChart(const PlanDocument& document, const RunResults& results, QWidget* parent)
-    : RunChart(tr("QLoRA vs LoftQ error per layer"), document, results, parent)
+    : RunChart(tr("QLoRA vs LoftQ error per layer"), document, results, parent), metric_(new QComboBox(this))
 {
+    metric_->addItem(tr("Weight error"), int(Metric::Weight));
+    metric_->addItem(tr("Output error"), int(Metric::Output));
+    metric_->setToolTip(tr("Output error: sqrt(tr(E H Eᵀ) / tr(W H Wᵀ)) on the calibration inputs, for runs with "
+                           "calibration statistics (Calibration, above the table)"));
+    connect(metric_, &QComboBox::currentIndexChanged, this, &ChartWidget::requestRedraw);
+    addHeaderWidget(metric_);
     auto* p = plot();
-    p->yAxis->setLabel(tr("relative error"));
     p->xAxis->setTickLabelRotation(60);
     p->xAxis->setTickLabelFont(QFont(font().family(), 8));
     p->legend->setVisible(true);
@@ -37,9 +43,22 @@ LayerErrorChart::LayerErrorChart(const PlanDocument& document, const RunResults&
     p->xAxis->grid()->setVisible(false);
 }
 
+void LayerErrorChart::setMetric(Metric metric) { metric_->setCurrentIndex(metric_->findData(int(metric))); }
+
+LayerErrorChart::Metric LayerErrorChart::metric() const { return Metric(metric_->currentData().toInt()); }
+
+bool LayerErrorChart::showsOutputError() const
+{
+    return metric() == Metric::Output && results().progress().measuresOutput;
+}
+
 void LayerErrorChart::rebuild()
 {
+    const bool output = showsOutputError();
+    metric_->setEnabled(results().progress().measuresOutput);
+    setTitle(output ? tr("QLoRA vs LoftQ output error per layer") : tr("QLoRA vs LoftQ error per layer"));
     auto* p = plot();
+    p->yAxis->setLabel(output ? tr("relative output error") : tr("relative error"));
     p->clearPlottables();
     p->clearItems();
     auto* qlora = addBars(p, tr("QLoRA (no adapter)"), kQloraColor);
@@ -60,11 +79,15 @@ void LayerErrorChart::rebuild()
         if (!result || !result->report || result->report->status != LayerStatus::Quantized)
             continue;
         const auto& r = *result->report;
-        qlora->addData(position - kBarWidth / 2, r.qloraRelError);
+        if (output && !r.outputRelError) // it kept the weight objective: a gap, as for kept layers
+            continue;
+        const double before = output ? *r.qloraOutputRelError : r.qloraRelError;
+        const double after = output ? *r.outputRelError : r.relError;
+        qlora->addData(position - kBarWidth / 2, before);
         const bool isSelected = isHighlighted(planned.layer.tensorName);
-        (isSelected ? selected : loftq)->addData(position + kBarWidth / 2, r.relError);
+        (isSelected ? selected : loftq)->addData(position + kBarWidth / 2, after);
         anySelected = anySelected || isSelected;
-        hi = std::max({hi, r.qloraRelError, r.relError});
+        hi = std::max({hi, before, after});
     }
     if (!anySelected)
         selected->removeFromLegend();

@@ -4,6 +4,7 @@
 #include "plan_document.hpp"
 #include "run_results.hpp"
 
+#include <QColor>
 #include <QFont>
 #include <QLocale>
 #include <QPalette>
@@ -34,6 +35,11 @@ bool isOverridden(const LayerPatch& patch, int column)
         return false;
     }
 }
+
+// Warns that a layer kept the weight objective although the run had statistics.
+const QColor kFallbackColor{178, 84, 0};
+
+QString relErrorText(double value) { return QString::number(value, 'f', 5); }
 
 } // namespace
 
@@ -86,10 +92,19 @@ LayerTableModel::LayerTableModel(PlanDocument& document, const RunResults& resul
             emit dataChanged(index(0, Bits), index(rowCount() - 1, Size));
     });
     connect(&results_, &RunResults::layerChanged, this, &LayerTableModel::layerResultChanged);
-    connect(&results_, &RunResults::cleared, this, [this] {
-        if (rowCount() > 0)
-            emit dataChanged(index(0, Status), index(rowCount() - 1, BestStep));
-    });
+    connect(&results_, &RunResults::cleared, this, &LayerTableModel::resultsCleared);
+}
+
+bool LayerTableModel::showsOutputErrors() const { return outputShown_; }
+
+void LayerTableModel::resultsCleared()
+{
+    if (rowCount() > 0)
+        emit dataChanged(index(0, Status), index(rowCount() - 1, BestStep));
+    if (results_.progress().measuresOutput != outputShown_) {
+        outputShown_ = results_.progress().measuresOutput;
+        emit outputColumnsChanged(outputShown_);
+    }
 }
 
 int LayerTableModel::rowCount(const QModelIndex& parent) const
@@ -126,14 +141,18 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const
         bold.setBold(true);
         return bold;
     }
-    case Qt::ForegroundRole:
+    case Qt::ForegroundRole: {
         if (!planned.plan.quantize && column > Bits && column <= Steps) // settings a kept layer ignores
             return QPalette().brush(QPalette::Disabled, QPalette::Text);
+        const auto* r = results_.find(planned.layer.tensorName);
+        if ((column == Status || isOutputColumn(column)) && r && r->report && fellBackToWeight(*r->report))
+            return kFallbackColor;
         return {};
+    }
     case Qt::ToolTipRole:
         if (column == Name)
             return QString::fromStdString(planned.layer.tensorName);
-        if (column == Status)
+        if (column == Status || isOutputColumn(column))
             if (const auto* r = results_.find(planned.layer.tensorName); r && r->report && !r->report->note.empty())
                 return QString::fromStdString(r->report->note);
         if (isEditable(column))
@@ -179,9 +198,17 @@ QVariant LayerTableModel::displayData(int row, int column) const
     case Status:
         return result ? stateText(*result) : QString();
     case QloraError:
-        return report ? QString::number(report->qloraRelError, 'f', 5) : QString();
+        return report ? relErrorText(report->qloraRelError) : QString();
     case LoftqError:
-        return report ? QString::number(report->relError, 'f', 5) : QString();
+        return report ? relErrorText(report->relError) : QString();
+    case QloraOutputError:
+        if (report && report->qloraOutputRelError)
+            return relErrorText(*report->qloraOutputRelError);
+        return report && !report->objective.empty() ? QStringLiteral("-") : QString(); // a fallback: none measured
+    case LoftqOutputError:
+        if (report && report->outputRelError)
+            return relErrorText(*report->outputRelError);
+        return report && !report->objective.empty() ? QStringLiteral("-") : QString();
     case BestStep:
         return report ? QVariant(report->bestStep) : QVariant(QString());
     default:
@@ -208,6 +235,10 @@ QVariant LayerTableModel::sortData(int row, int column) const
         return report ? report->qloraRelError : -1.0;
     case LoftqError:
         return report ? report->relError : -1.0;
+    case QloraOutputError:
+        return report && report->qloraOutputRelError ? *report->qloraOutputRelError : -1.0;
+    case LoftqOutputError:
+        return report && report->outputRelError ? *report->outputRelError : -1.0;
     case BestStep:
         return report ? report->bestStep : -1;
     default:
@@ -223,7 +254,7 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
         QT_TR_NOOP("Layer"), QT_TR_NOOP("Block"), QT_TR_NOOP("Role"), QT_TR_NOOP("Shape"), QT_TR_NOOP("DType"),
         QT_TR_NOOP("Params"), QT_TR_NOOP("Bits"), QT_TR_NOOP("Rank"), QT_TR_NOOP("Quantizer"), QT_TR_NOOP("Steps"),
         QT_TR_NOOP("Est. size"), QT_TR_NOOP("Status"), QT_TR_NOOP("QLoRA err"), QT_TR_NOOP("LoftQ err"),
-        QT_TR_NOOP("Best")};
+        QT_TR_NOOP("QLoRA out err"), QT_TR_NOOP("LoftQ out err"), QT_TR_NOOP("Best")};
     if (role == Qt::DisplayRole)
         return tr(titles[section]);
     if (role == Qt::ToolTipRole) {
@@ -240,8 +271,14 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
             return tr("||W - quant(W)|| / ||W||: the error with a zero adapter");
         case LoftqError:
             return tr("||W - Q - BA|| / ||W|| of the best step, measured on the exported tensors");
+        case QloraOutputError:
+            return tr("sqrt(tr(E H Eᵀ) / tr(W H Wᵀ)), E = W - quant(W), H = XᵀX of the layer's calibration inputs: "
+                      "the share of its output the zero adapter gets wrong. '-': the layer kept the weight objective "
+                      "(its Status tooltip says why)");
+        case LoftqOutputError:
+            return tr("The same for E = W - Q - BA on the exported tensors: the relative output error of the result");
         case BestStep:
-            return tr("The step whose result is kept");
+            return tr("The step whose result is kept (by output error when the objective is output)");
         default:
             return {};
         }

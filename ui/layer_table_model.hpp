@@ -18,7 +18,9 @@ public:
         Name, Block, Role, Shape, DType, Parameters, // what the layer is
         Bits, Rank, Quantizer, Steps,                // the plan (editable)
         Size,                                        // estimated size at its bits, with adapter
-        Status, QloraError, LoftqError, BestStep,    // the last run
+        Status, QloraError, LoftqError,              // the last run
+        QloraOutputError, LoftqOutputError,          // ... with calibration statistics only
+        BestStep,
         ColumnCount
     };
     // Numbers for sorting (the display text of a shape or a size does not sort).
@@ -37,14 +39,22 @@ public:
     bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
 
     static bool isEditable(int column) { return column >= Bits && column <= Steps; }
+    static bool isOutputColumn(int column) { return column == QloraOutputError || column == LoftqOutputError; }
+    // Whether the last run measured output errors (the view shows their columns only then).
+    bool showsOutputErrors() const;
+
+signals:
+    void outputColumnsChanged(bool shown);
 
 private:
     QVariant displayData(int row, int column) const;
     QVariant sortData(int row, int column) const;
     void layerResultChanged(const QString& tensorName);
+    void resultsCleared();
 
     PlanDocument& document_;
     const RunResults& results_;
+    bool outputShown_ = false;
 };
 
 // The plan edit a table cell value stands for, if it is a valid one.

@@ -1,5 +1,6 @@
 #include "main_window.hpp"
 #include "about_box.hpp"
+#include "calibration_panel.hpp"
 #include "chart_widget.hpp"
 #include "demo_model.hpp"
 #include "display_text.hpp"
@@ -44,7 +45,10 @@ MainWindow::MainWindow(WorkbenchSettings& settings, QWidget* parent)
 
     startPage_ = new StartPage(this);
     startPage_->setDemoAvailable(!findDemoModel().isEmpty());
+    document_.setExportFormats(settings_.exportFormats());
     workspace_ = new Workspace(document_, model_, results_, this);
+    calibrationPanel_ = new CalibrationPanel(document_, settings_, this);
+    workspace_->planPanel()->addCalibrationPanel(calibrationPanel_);
     runPanel_ = new RunPanel(results_, actions_.run, actions_.cancel, this);
     evalPanel_ = new EvalPanel(document_, runs_, settings_, this);
     workspace_->addEvaluationPanel(evalPanel_);
@@ -183,7 +187,7 @@ void MainWindow::connectRuns()
         std::vector<std::pair<std::string, int>> layers;
         for (const auto& l : document_.layers())
             layers.emplace_back(l.layer.tensorName, l.plan.quantize ? l.plan.steps : 0);
-        results_.begin(layers);
+        results_.begin(layers, runs_.measuresOutput());
         updateActions();
     });
     connect(&runs_, &RunController::progress, &results_, &RunResults::apply);
@@ -270,9 +274,24 @@ void MainWindow::startRun()
 {
     if (!document_.hasCheckpoint() || runs_.isRunning())
         return;
+    const auto calibration = calibrationForRun();
+    if (!calibration)
+        return;
     RunOptions options;
     options.threads = settings_.threads();
-    runs_.start(document_.checkpoint(), document_.plan(), options);
+    options.formats = document_.exportFormats(); // no folder: nothing is written, but codes are found as they will be
+    runs_.start(document_.checkpoint(), document_.plan(), options, *calibration);
+}
+
+std::optional<RunCalibration> MainWindow::calibrationForRun()
+{
+    QString problem;
+    auto calibration = calibrationPanel_->runCalibration(&problem);
+    if (!calibration) {
+        workspace_->planPanel()->setCalibrationVisible(true);
+        runPanel_->showStopped(tr("Not started: %1").arg(problem));
+    }
+    return calibration;
 }
 
 void MainWindow::cancelRun() { runs_.cancel(); }
@@ -281,7 +300,10 @@ ExportDialog* MainWindow::showExportDialog()
 {
     if (!document_.hasCheckpoint() || runs_.isRunning())
         return nullptr;
-    auto* dialog = new ExportDialog(document_, runs_, settings_, settings_.threads(), this);
+    const auto calibration = calibrationForRun();
+    if (!calibration)
+        return nullptr;
+    auto* dialog = new ExportDialog(document_, runs_, settings_, settings_.threads(), *calibration, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->open();
     return dialog;
@@ -349,6 +371,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     saveLayout();
     runs_.cancel(); // the controllers join their threads when the window is destroyed
     evalPanel_->cancel();
+    calibrationPanel_->cancel(); // a collection stops between blocks and leaves no file
     QMainWindow::closeEvent(event);
 }
 

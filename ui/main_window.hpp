@@ -9,6 +9,7 @@
 #include "run_results.hpp"
 
 #include <QMainWindow>
+#include <optional>
 
 class QLabel;
 class QMenu;
@@ -16,6 +17,7 @@ class QStackedWidget;
 
 namespace loftq::ui {
 
+class CalibrationPanel;
 class EvalPanel;
 class ExportDialog;
 class RunPanel;
@@ -47,6 +49,7 @@ public:
     CheckpointOpener& opener() { return opener_; }
     Workspace* workspace() const { return workspace_; }
     EvalPanel* evalPanel() const { return evalPanel_; }
+    CalibrationPanel* calibrationPanel() const { return calibrationPanel_; }
     StartPage* startPage() const { return startPage_; }
 
 protected:
@@ -60,6 +63,8 @@ private:
     void connectRuns();
     void checkpointOpened(const QString& path, std::shared_ptr<const Checkpoint> checkpoint);
     void showError(const QString& title, const QString& message);
+    // The calibration of the next run or export; null, with the reason shown, when it is not ready.
+    std::optional<RunCalibration> calibrationForRun();
     void updateActions();
     void updateRecentFiles();
     void restoreLayout();
@@ -79,6 +84,7 @@ private:
     Workspace* workspace_ = nullptr;
     RunPanel* runPanel_ = nullptr;
     EvalPanel* evalPanel_ = nullptr;
+    CalibrationPanel* calibrationPanel_ = nullptr;
     QLabel* modelSummary_ = nullptr;
     QMenu* recentMenu_ = nullptr;
 

@@ -55,6 +55,14 @@ int PlanDocument::blockCount() const
     return blocks;
 }
 
+void PlanDocument::setExportFormats(std::vector<ExportFormat> formats)
+{
+    const ScaleArithmetic before = nfArithmetic();
+    exportFormats_ = std::move(formats);
+    if (nfArithmetic() != before && checkpoint_)
+        emit planChanged();
+}
+
 ExportSizeEstimate PlanDocument::sizeEstimate() const
 {
     if (!checkpoint_)

@@ -2,6 +2,7 @@
 // The open checkpoint and the plan being edited: the one source of truth the layer table, the size
 // estimate, the charts and the runs read. Edits are validated by the engine before they apply.
 #include "loftq/checkpoint.hpp"
+#include "loftq/export_format.hpp"
 #include "loftq/plan.hpp"
 #include "loftq/runner.hpp"
 #include "loftq/size_estimate.hpp"
@@ -48,6 +49,13 @@ public:
     // The default plan again: no rules, no per-layer edits.
     void resetPlan();
 
+    // The formats the plan will be exported as (the export dialog's choice). They decide how nf
+    // codes are found (nfArithmeticFor), so spectra, budget curves and runs in the window reproduce
+    // what an export of these formats writes. Emits planChanged when that arithmetic changes.
+    const std::vector<ExportFormat>& exportFormats() const { return exportFormats_; }
+    ScaleArithmetic nfArithmetic() const { return nfArithmeticFor(exportFormats_); }
+    void setExportFormats(std::vector<ExportFormat> formats);
+
 signals:
     // A different checkpoint: earlier run results no longer apply.
     void checkpointChanged();
@@ -64,6 +72,7 @@ private:
     std::shared_ptr<const Checkpoint> checkpoint_;
     Plan plan_;
     std::vector<PlannedLayer> layers_;
+    std::vector<ExportFormat> exportFormats_{ExportFormat::HfPeft};
 };
 
 } // namespace loftq::ui

@@ -1,6 +1,7 @@
 #include "plan_panel.hpp"
 #include "budget_panel.hpp"
 #include "bulk_edit_bar.hpp"
+#include "calibration_panel.hpp"
 #include "layer_edit_delegate.hpp"
 #include "layer_table_model.hpp"
 #include "plan_document.hpp"
@@ -92,6 +93,37 @@ PlanPanel::PlanPanel(PlanDocument& document, LayerTableModel& model, QWidget* pa
         table_->setColumnWidth(LayerTableModel::Status, std::max(table_->columnWidth(LayerTableModel::Status), 90));
         selectionUpdated();
     });
+    connect(&model_, &LayerTableModel::outputColumnsChanged, this, &PlanPanel::showOutputColumns);
+    showOutputColumns(model_.showsOutputErrors());
+}
+
+void PlanPanel::showOutputColumns(bool shown)
+{
+    for (const int column : {LayerTableModel::QloraOutputError, LayerTableModel::LoftqOutputError}) {
+        table_->setColumnHidden(column, !shown);
+        if (shown)
+            table_->resizeColumnToContents(column);
+    }
+}
+
+void PlanPanel::addCalibrationPanel(CalibrationPanel* panel)
+{
+    calibration_ = panel;
+    calibrationBox_ = new QGroupBox(tr("Calibration: output-aware LoftQ"), this);
+    auto* boxLayout = new QVBoxLayout(calibrationBox_);
+    boxLayout->setContentsMargins(6, 4, 6, 4);
+    boxLayout->addWidget(panel);
+    calibrationBox_->setVisible(false);
+    auto* column = static_cast<QVBoxLayout*>(layout());
+    column->insertWidget(column->indexOf(budgetBox_) + 1, calibrationBox_);
+    calibrationButton_ = makeToggle(QString(),
+                                    tr("Show the calibration: fit each adapter to its layer's outputs on a text, "
+                                       "and measure output errors"),
+                                    calibrationBox_);
+    toolRow_->addWidget(calibrationButton_);
+    auto showState = [this] { calibrationButton_->setText(tr("Calibration (%1)").arg(calibration_->shortState())); };
+    connect(panel, &CalibrationPanel::calibrationChanged, this, showState);
+    showState();
 }
 
 QWidget* PlanPanel::makeToolRow()
@@ -127,12 +159,12 @@ QWidget* PlanPanel::makeToolRow()
     showRuleCount();
 
     auto* row = new QWidget(this);
-    auto* layout = new QHBoxLayout(row);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(filter_, 1);
-    layout->addWidget(presets);
-    layout->addWidget(rulesButton_);
-    layout->addWidget(budgetButton_);
+    toolRow_ = new QHBoxLayout(row);
+    toolRow_->setContentsMargins(0, 0, 0, 0);
+    toolRow_->addWidget(filter_, 1);
+    toolRow_->addWidget(presets);
+    toolRow_->addWidget(rulesButton_);
+    toolRow_->addWidget(budgetButton_);
     return row;
 }
 
@@ -171,7 +203,18 @@ void PlanPanel::setRulesVisible(bool visible) { rulesButton_->setChecked(visible
 
 void PlanPanel::setBudgetVisible(bool visible) { budgetButton_->setChecked(visible); }
 
-void PlanPanel::setThreads(int threads) { budget_->setThreads(threads); }
+void PlanPanel::setCalibrationVisible(bool visible)
+{
+    if (calibrationButton_)
+        calibrationButton_->setChecked(visible);
+}
+
+void PlanPanel::setThreads(int threads)
+{
+    budget_->setThreads(threads);
+    if (calibration_)
+        calibration_->setThreads(threads);
+}
 
 std::set<std::string> PlanPanel::selectedTensorNames() const
 {

@@ -1,6 +1,7 @@
 #pragma once
-// The top of the workspace: filter and presets, the layer table, rules by name pattern and the
-// budget control (each shown on demand), bulk edit of the selected layers, and the size estimate.
+// The top of the workspace: filter and presets, the layer table, rules by name pattern, the budget
+// control and the calibration (each shown on demand), bulk edit of the selected layers, and the
+// size estimate.
 #include <QList>
 #include <QWidget>
 #include <set>
@@ -8,6 +9,7 @@
 
 class QAction;
 class QGroupBox;
+class QHBoxLayout;
 class QToolButton;
 class QLineEdit;
 class QSortFilterProxyModel;
@@ -17,6 +19,7 @@ namespace loftq::ui {
 
 class BudgetPanel;
 class BulkEditBar;
+class CalibrationPanel;
 class LayerTableModel;
 class PlanDocument;
 class RulesEditor;
@@ -32,6 +35,11 @@ public:
     void setRulesVisible(bool visible);
     void setBudgetVisible(bool visible);
     BudgetPanel* budgetPanel() const { return budget_; }
+    // The calibration (the window makes it: it needs the settings), shown on demand below the budget.
+    void addCalibrationPanel(CalibrationPanel* panel);
+    void setCalibrationVisible(bool visible);
+    CalibrationPanel* calibrationPanel() const { return calibration_; }
+    QTableView* table() const { return table_; }
     void setThreads(int threads);
     std::set<std::string> selectedTensorNames() const;
     // Selects the rows of these layers (e.g. to show a state), the first one current.
@@ -47,6 +55,7 @@ private:
     void applyFilter(const QString& text);
     void applyMixedPreset();
     void selectionUpdated();
+    void showOutputColumns(bool shown);
 
     PlanDocument& document_;
     LayerTableModel& model_;
@@ -56,10 +65,14 @@ private:
     BulkEditBar* bulk_;
     RulesEditor* rules_;
     BudgetPanel* budget_;
+    CalibrationPanel* calibration_ = nullptr;
+    QHBoxLayout* toolRow_ = nullptr;
     QGroupBox* rulesBox_ = nullptr;
     QGroupBox* budgetBox_ = nullptr;
+    QGroupBox* calibrationBox_ = nullptr;
     QToolButton* rulesButton_ = nullptr;
     QToolButton* budgetButton_ = nullptr;
+    QToolButton* calibrationButton_ = nullptr;
     QList<QAction*> presetActions_;
 };
 

@@ -38,15 +38,17 @@ RunController::~RunController()
     thread_.wait();
 }
 
-void RunController::start(std::shared_ptr<const Checkpoint> checkpoint, const Plan& plan, const RunOptions& options)
+void RunController::start(std::shared_ptr<const Checkpoint> checkpoint, const Plan& plan, const RunOptions& options,
+                          const RunCalibration& calibration)
 {
     if (running_ || !checkpoint)
         return;
     running_ = true;
     exporting_ = !options.outputDir.empty();
+    measuresOutput_ = calibration.stats != nullptr;
     cancel_ = false;
-    QMetaObject::invokeMethod(worker_, [worker = worker_, checkpoint, plan, options] {
-        worker->run(checkpoint, plan, options);
+    QMetaObject::invokeMethod(worker_, [worker = worker_, checkpoint, plan, options, calibration] {
+        worker->run(checkpoint, plan, options, calibration);
     }, Qt::QueuedConnection);
     emit started(exporting_);
 }

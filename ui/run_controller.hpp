@@ -4,6 +4,7 @@
 // controller cancels a run and joins the thread.
 #include "loftq/checkpoint.hpp"
 #include "loftq/runner.hpp"
+#include "run_calibration.hpp"
 
 #include <QObject>
 #include <QThread>
@@ -22,8 +23,12 @@ public:
 
     bool isRunning() const { return running_; }
     bool isExporting() const { return running_ && exporting_; }
-    // Ignored while a run is going on (the GUI disables starting then).
-    void start(std::shared_ptr<const Checkpoint> checkpoint, const Plan& plan, const RunOptions& options);
+    // Whether the run going on (or the last one) measures output errors: it has calibration statistics.
+    bool measuresOutput() const { return measuresOutput_; }
+    // Ignored while a run is going on (the GUI disables starting then). `calibration` (none by
+    // default: plain LoftQ) is held by the run until it ends.
+    void start(std::shared_ptr<const Checkpoint> checkpoint, const Plan& plan, const RunOptions& options,
+               const RunCalibration& calibration = {});
     void cancel();
 
 signals:
@@ -43,6 +48,7 @@ private:
     RunWorker* worker_ = nullptr; // lives in thread_, deleted when it finishes
     bool running_ = false;
     bool exporting_ = false;
+    bool measuresOutput_ = false;
 };
 
 } // namespace loftq::ui

@@ -13,6 +13,30 @@
 namespace loftq::ui {
 namespace {
 
+// With calibration statistics: the mean relative output errors, and the layers that kept the weight objective.
+QString outputSummary(const RunReport& report)
+{
+    double qlora = 0, loftq = 0;
+    int measured = 0, fellBack = 0;
+    for (const auto& l : report.layers) {
+        if (l.status != LayerStatus::Quantized || l.objective.empty())
+            continue;
+        if (!l.outputRelError) {
+            ++fellBack;
+            continue;
+        }
+        qlora += *l.qloraOutputRelError;
+        loftq += *l.outputRelError;
+        ++measured;
+    }
+    QString text;
+    if (measured > 0)
+        text += RunPanel::tr(" · mean output error %1 → %2").arg(qlora / measured, 0, 'f', 4).arg(loftq / measured, 0, 'f', 4);
+    if (fellBack > 0)
+        text += RunPanel::tr(" · %n layer(s) kept the weight objective (see Status)", "", fellBack);
+    return text;
+}
+
 QToolButton* actionButton(QAction* action, QWidget* parent)
 {
     auto* b = new QToolButton(parent);
@@ -82,6 +106,7 @@ void RunPanel::showFinished(const RunReport& report)
                     .arg(qlora / quantized, 0, 'f', 4)
                     .arg(loftq / quantized, 0, 'f', 4)
                     .arg(100.0 * (1.0 - loftq / qlora), 0, 'f', 1);
+    text += outputSummary(report);
     status_->setText(text);
 }
 

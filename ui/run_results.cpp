@@ -4,7 +4,7 @@ namespace loftq::ui {
 
 RunResults::RunResults(QObject* parent) : QObject(parent) {}
 
-void RunResults::begin(const std::vector<std::pair<std::string, int>>& layers)
+void RunResults::begin(const std::vector<std::pair<std::string, int>>& layers, bool measuresOutput)
 {
     layers_.clear();
     for (const auto& [name, steps] : layers)
@@ -12,6 +12,7 @@ void RunResults::begin(const std::vector<std::pair<std::string, int>>& layers)
     progress_ = {};
     progress_.running = true;
     progress_.layerCount = int(layers.size());
+    progress_.measuresOutput = measuresOutput;
     emit cleared();
     emit progressChanged();
 }
@@ -99,7 +100,8 @@ QString stateText(const LayerRunProgress& layer)
     case LayerRunState::Running:
         return QObject::tr("step %1/%2").arg(layer.stepErrors.size() + 1).arg(layer.plannedSteps);
     case LayerRunState::Done:
-        return QObject::tr("done");
+        return layer.report && fellBackToWeight(*layer.report) ? QObject::tr("done · weight fallback")
+                                                               : QObject::tr("done");
     case LayerRunState::Kept:
         return QObject::tr("kept");
     case LayerRunState::Skipped:
@@ -109,5 +111,7 @@ QString stateText(const LayerRunProgress& layer)
     }
     return {};
 }
+
+bool fellBackToWeight(const LayerReport& report) { return !report.objective.empty() && !report.outputRelError; }
 
 } // namespace loftq::ui

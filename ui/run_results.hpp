@@ -29,6 +29,7 @@ struct RunProgress {
     double elapsedSeconds = 0;
     double etaSeconds = -1;
     QString currentLayer;
+    bool measuresOutput = false; // the run has calibration statistics: layers report output errors
 };
 
 class RunResults : public QObject {
@@ -36,8 +37,9 @@ class RunResults : public QObject {
 public:
     explicit RunResults(QObject* parent = nullptr);
 
-    // A new run over these layers (tensor name, planned steps): every layer waits.
-    void begin(const std::vector<std::pair<std::string, int>>& layers);
+    // A new run over these layers (tensor name, planned steps): every layer waits. `measuresOutput`:
+    // it has calibration statistics (RunController::measuresOutput).
+    void begin(const std::vector<std::pair<std::string, int>>& layers, bool measuresOutput = false);
     void apply(const ProgressEvent& event);
     // The run ended early (cancelled or failed): layers not finished are marked stopped.
     void stop();
@@ -59,5 +61,8 @@ private:
 };
 
 QString stateText(const LayerRunProgress& layer);
+// A layer of a run with calibration statistics whose output objective could not be used (its H
+// could not be factored): it kept the weight objective, has no output errors, and its note says why.
+bool fellBackToWeight(const LayerReport& report);
 
 } // namespace loftq::ui

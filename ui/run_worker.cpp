@@ -4,9 +4,11 @@
 
 namespace loftq::ui {
 
-void RunWorker::run(std::shared_ptr<const Checkpoint> checkpoint, const Plan& plan, const RunOptions& options)
+void RunWorker::run(std::shared_ptr<const Checkpoint> checkpoint, const Plan& plan, RunOptions options,
+                    const RunCalibration& calibration)
 {
     lowerCurrentThreadPriority();
+    calibration.applyTo(options);
     try {
         const auto report = runJob(*checkpoint, plan, options, [this](const ProgressEvent& e) { emit progress(e); },
                                    cancel_);

@@ -3,6 +3,7 @@
 // queued signals; it touches nothing of the GUI.
 #include "loftq/checkpoint.hpp"
 #include "loftq/runner.hpp"
+#include "run_calibration.hpp"
 
 #include <QObject>
 #include <atomic>
@@ -16,7 +17,9 @@ public:
     explicit RunWorker(const std::atomic<bool>* cancel) : cancel_(cancel) {}
 
     // Call on the worker's thread (the controller queues it there).
-    void run(std::shared_ptr<const Checkpoint> checkpoint, const Plan& plan, const RunOptions& options);
+    // `calibration` (its statistics) is held until the run ends.
+    void run(std::shared_ptr<const Checkpoint> checkpoint, const Plan& plan, RunOptions options,
+             const RunCalibration& calibration);
 
 signals:
     void progress(const loftq::ProgressEvent& event);

@@ -12,7 +12,7 @@ SpectrumOutcome compute(const SpectrumRequest& r, const std::atomic<bool>* cance
     SpectrumOutcome out;
     out.tensorName = QString::fromStdString(r.layer.tensorName);
     try {
-        out.spectrum = residualSpectrum(*r.checkpoint, r.plan, r.layer, r.threads, cancel);
+        out.spectrum = residualSpectrum(*r.checkpoint, r.plan, r.layer, r.threads, cancel, r.nfArithmetic);
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::Cancelled)
             out.error = QString::fromStdString(e.what());

@@ -18,6 +18,7 @@ struct SpectrumRequest {
     Plan plan;
     LayerDescriptor layer;
     int threads = 1;
+    ScaleArithmetic nfArithmetic = ScaleArithmetic::Divide; // as the export formats chosen require
 };
 
 struct SpectrumOutcome {

@@ -10,6 +10,7 @@ namespace Key {
 constexpr auto recentFiles = "files/recent";
 constexpr auto lastDirectory = "files/lastDirectory";
 constexpr auto lastExportDirectory = "files/lastExportDirectory";
+constexpr auto exportFormats = "export/formats";
 constexpr auto geometry = "window/geometry";
 constexpr auto state = "window/state";
 constexpr auto splitter = "window/workspaceSplitter";
@@ -18,7 +19,18 @@ constexpr auto threads = "run/threads";
 constexpr auto recentTextFiles = "eval/recentTextFiles";
 constexpr auto evalContext = "eval/context";
 constexpr auto evalMaxTokens = "eval/maxTokens";
+constexpr auto calibrationSource = "calibration/source";
+constexpr auto calibrationTextFile = "calibration/textFile";
+constexpr auto calibrationStatsFile = "calibration/statisticsFile";
+constexpr auto calibrationContext = "calibration/context";
+constexpr auto calibrationMaxTokens = "calibration/maxTokens";
+constexpr auto calibrationDamping = "calibration/damping";
+constexpr auto calibrationObjective = "calibration/objective";
 } // namespace Key
+
+// How each calibration source is stored (by name, so a reordered enum reads old settings right).
+const std::pair<CalibrationSource, const char*> kSourceNames[] = {
+    {CalibrationSource::None, "none"}, {CalibrationSource::Text, "text"}, {CalibrationSource::Statistics, "statistics"}};
 
 } // namespace
 
@@ -69,6 +81,25 @@ void WorkbenchSettings::setLastDirectory(const QString& d) { settings_->setValue
 QString WorkbenchSettings::lastExportDirectory() const { return settings_->value(Key::lastExportDirectory).toString(); }
 void WorkbenchSettings::setLastExportDirectory(const QString& d) { settings_->setValue(Key::lastExportDirectory, d); }
 
+std::vector<ExportFormat> WorkbenchSettings::exportFormats() const
+{
+    std::vector<ExportFormat> formats;
+    for (const auto& name : settings_->value(Key::exportFormats).toStringList())
+        if (const auto format = parseExportFormat(name.toStdString()))
+            formats.push_back(*format);
+    if (formats.empty())
+        formats.push_back(ExportFormat::HfPeft);
+    return formats;
+}
+
+void WorkbenchSettings::setExportFormats(const std::vector<ExportFormat>& formats)
+{
+    QStringList names;
+    for (const auto format : formats)
+        names << QString::fromStdString(std::string(exportFormatName(format)));
+    settings_->setValue(Key::exportFormats, names);
+}
+
 int WorkbenchSettings::threads() const
 {
     const int t = settings_->value(Key::threads, QThread::idealThreadCount()).toInt();
@@ -80,5 +111,41 @@ int WorkbenchSettings::evalContext() const { return qMax(0, settings_->value(Key
 void WorkbenchSettings::setEvalContext(int tokens) { settings_->setValue(Key::evalContext, tokens); }
 int WorkbenchSettings::evalMaxTokens() const { return qMax(2, settings_->value(Key::evalMaxTokens, int(EvalOptions{}.maxTokens)).toInt()); }
 void WorkbenchSettings::setEvalMaxTokens(int tokens) { settings_->setValue(Key::evalMaxTokens, tokens); }
+
+CalibrationSource WorkbenchSettings::calibrationSource() const
+{
+    const QString name = settings_->value(Key::calibrationSource).toString();
+    for (const auto& [source, stored] : kSourceNames)
+        if (name == QLatin1String(stored))
+            return source;
+    return CalibrationSource::None;
+}
+void WorkbenchSettings::setCalibrationSource(CalibrationSource source)
+{
+    for (const auto& [known, stored] : kSourceNames)
+        if (known == source)
+            settings_->setValue(Key::calibrationSource, QString::fromLatin1(stored));
+}
+QString WorkbenchSettings::calibrationTextFile() const { return settings_->value(Key::calibrationTextFile).toString(); }
+void WorkbenchSettings::setCalibrationTextFile(const QString& p) { settings_->setValue(Key::calibrationTextFile, p); }
+QString WorkbenchSettings::calibrationStatsFile() const { return settings_->value(Key::calibrationStatsFile).toString(); }
+void WorkbenchSettings::setCalibrationStatsFile(const QString& p) { settings_->setValue(Key::calibrationStatsFile, p); }
+int WorkbenchSettings::calibrationContext() const { return qMax(0, settings_->value(Key::calibrationContext, 0).toInt()); }
+void WorkbenchSettings::setCalibrationContext(int tokens) { settings_->setValue(Key::calibrationContext, tokens); }
+int WorkbenchSettings::calibrationMaxTokens() const
+{
+    return qMax(2, settings_->value(Key::calibrationMaxTokens, int(EvalOptions{}.maxTokens)).toInt());
+}
+void WorkbenchSettings::setCalibrationMaxTokens(int tokens) { settings_->setValue(Key::calibrationMaxTokens, tokens); }
+QString WorkbenchSettings::calibrationDamping() const { return settings_->value(Key::calibrationDamping).toString(); }
+void WorkbenchSettings::setCalibrationDamping(const QString& d) { settings_->setValue(Key::calibrationDamping, d); }
+bool WorkbenchSettings::calibrationWeightObjective() const
+{
+    return settings_->value(Key::calibrationObjective).toString() == QLatin1String("weight");
+}
+void WorkbenchSettings::setCalibrationWeightObjective(bool weight)
+{
+    settings_->setValue(Key::calibrationObjective, weight ? QStringLiteral("weight") : QStringLiteral("output"));
+}
 
 } // namespace loftq::ui

@@ -1,13 +1,19 @@
 #pragma once
 // Every persisted setting of the workbench, with typed accessors; the QSettings keys live only in
 // workbench_settings.cpp.
+#include "loftq/export_format.hpp"
+
 #include <QByteArray>
 #include <QSettings>
 #include <QString>
 #include <QStringList>
 #include <memory>
+#include <vector>
 
 namespace loftq::ui {
+
+// Where the statistics of output-aware LoftQ come from (docs/calibration.md).
+enum class CalibrationSource { None, Text, Statistics };
 
 class WorkbenchSettings {
 public:
@@ -36,6 +42,9 @@ public:
     void setLastDirectory(const QString& directory);
     QString lastExportDirectory() const;
     void setLastExportDirectory(const QString& directory);
+    // The export formats last chosen (hf-peft when none was, or none is known any more).
+    std::vector<ExportFormat> exportFormats() const;
+    void setExportFormats(const std::vector<ExportFormat>& formats);
 
     // Worker threads for runs and spectra; defaults to the machine's core count.
     int threads() const;
@@ -50,6 +59,24 @@ public:
     void setEvalContext(int tokens);
     int evalMaxTokens() const;
     void setEvalMaxTokens(int tokens);
+
+    // The plan panel's calibration: the source and its files, the collection's window length (0:
+    // the engine's default) and tokens, the damping as typed (empty: the statistics' default) and
+    // the objective (output unless weight was chosen).
+    CalibrationSource calibrationSource() const;
+    void setCalibrationSource(CalibrationSource source);
+    QString calibrationTextFile() const;
+    void setCalibrationTextFile(const QString& path);
+    QString calibrationStatsFile() const;
+    void setCalibrationStatsFile(const QString& path);
+    int calibrationContext() const;
+    void setCalibrationContext(int tokens);
+    int calibrationMaxTokens() const;
+    void setCalibrationMaxTokens(int tokens);
+    QString calibrationDamping() const;
+    void setCalibrationDamping(const QString& damping);
+    bool calibrationWeightObjective() const;
+    void setCalibrationWeightObjective(bool weight);
 
 private:
     QStringList recentList(const char* key) const;

@@ -84,11 +84,12 @@ void Workspace::updateSpectrum()
     if (row < 0)
         return;
     const auto& planned = document_.layers()[std::size_t(row)];
-    const SpectrumKey key{planned.layer.tensorName, planned.plan, document_.plan().svd, document_.plan().seed};
+    const SpectrumKey key{planned.layer.tensorName, planned.plan, document_.plan().svd, document_.plan().seed,
+                          document_.nfArithmetic()};
     if (requested_ == key)
         return;
     requested_ = key;
-    spectra_->request({document_.checkpoint(), document_.plan(), planned.layer, threads_});
+    spectra_->request({document_.checkpoint(), document_.plan(), planned.layer, threads_, document_.nfArithmetic()});
 }
 
 } // namespace loftq::ui

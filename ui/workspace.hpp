@@ -54,6 +54,7 @@ private:
         LayerPlan plan;
         SvdMethod svd;
         std::uint64_t seed;
+        ScaleArithmetic nfArithmetic;
         bool operator==(const SpectrumKey&) const = default;
     };
 

@@ -3,6 +3,7 @@
 // at a time, the file written atomically and checked against the checkpoint it is used on.
 #include "loftq/calib_accumulator.hpp"
 #include "loftq/calib_run.hpp"
+#include "bad_input.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/runner.hpp"
 #include "synthetic_calibration.hpp"
@@ -26,16 +27,6 @@ LayerDescriptor layer(const std::string& modulePath)
     d.tensorName = modulePath + ".weight";
     d.role = modulePath.substr(modulePath.rfind('.') + 1);
     return d;
-}
-
-std::string errorOf(const std::function<void()>& f)
-{
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.kind() == ErrorKind::BadInput ? e.what() : std::string("not BadInput: ") + e.what();
-    }
-    return "no error";
 }
 
 } // namespace
@@ -167,18 +158,18 @@ private slots:
         const auto stats = CalibrationStats::open(path);
         // Another config.json: refused by identity, naming the statistics file.
         const auto llama = Checkpoint::open(test::fixture("llama"));
-        const std::string other = errorOf([&] { stats.validateFor(llama, selectTargets(llama)); });
+        const std::string other = test::badInputOf([&] { stats.validateFor(llama, selectTargets(llama)); });
         QVERIFY2(other.starts_with(path + ": ") && other.find("another model") != std::string::npos, other.c_str());
         // A checkpoint without config.json: refused by shape.
         QTemporaryDir bare;
         const std::string file = bare.filePath("model.safetensors").toStdString();
         std::filesystem::copy_file(test::fixture("llama") + "/model.safetensors", file);
         const auto single = Checkpoint::open(file);
-        const std::string shape = errorOf([&] { stats.validateFor(single, selectTargets(single)); });
+        const std::string shape = test::badInputOf([&] { stats.validateFor(single, selectTargets(single)); });
         QVERIFY2(shape.starts_with(path + ": "), shape.c_str());
         // Not statistics at all.
         const std::string model = test::demoModel() + "/model.safetensors";
-        const std::string notStats = errorOf([&] { CalibrationStats::open(model); });
+        const std::string notStats = test::badInputOf([&] { CalibrationStats::open(model); });
         QVERIFY2(notStats.starts_with(model + ": ") && notStats.find("not a calibration") != std::string::npos,
                  notStats.c_str());
     }
@@ -210,7 +201,7 @@ private slots:
         const auto stats = CalibrationStats::open(path);
         const auto down = std::find_if(targets.begin(), targets.end(),
                                        [](const auto& t) { return t.tensorName == "model.layers.1.mlp.down_proj.weight"; });
-        const std::string e = errorOf([&] { stats.hessianFor(*down); });
+        const std::string e = test::badInputOf([&] { stats.hessianFor(*down); });
         QVERIFY2(e.starts_with(path + ": ") && e.find("non-finite") != std::string::npos, e.c_str());
     }
 

@@ -1,6 +1,7 @@
 // What evaluation reads from config.json and what it refuses: every refusal is Error(BadInput)
 // naming the file and the problem (the CLI turns it into exit status 2 and one line).
 #include "eval_reference.hpp"
+#include "bad_input.hpp"
 #include "loftq/errors.hpp"
 #include "model/architecture.hpp"
 
@@ -37,18 +38,7 @@ EvalResult evaluateFolder(const std::string& folder, const std::string& original
 }
 
 // The message of the BadInput error `run` throws.
-template <typename Run>
-QString badInputMessage(Run&& run)
-{
-    try {
-        run();
-    } catch (const Error& e) {
-        if (e.kind() == ErrorKind::BadInput)
-            return QString::fromStdString(e.what());
-        return "not BadInput: " + QString::fromStdString(e.what());
-    }
-    return "no error";
-}
+QString badInputMessage(const std::function<void()>& run) { return QString::fromStdString(test::badInputOf(run)); }
 
 } // namespace
 

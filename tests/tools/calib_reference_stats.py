@@ -1,9 +1,11 @@
-"""On the GPU machine: calibration statistics of a byte-vocabulary causal LM computed with transformers,
-in the workbench's statistics format (docs/calibration.md), for use with `loftq quantize --calib` and as
-the reference the calibrate command's H is checked against. Forward hooks read the input of every target
-linear (the linears inside the blocks); H = X^T X is summed in float64 per distinct input (q/k/v share
-one, gate/up share one) and stored as the lower triangle in float32, with the manifest.
-usage: calib_reference_stats.py MODEL_DIR TEXT_FILE OUT.safetensors [CONTEXT] [MAX_TOKENS] [PARTS]
+"""On the GPU machine: calibration statistics of a causal LM computed with transformers, in the
+workbench's statistics format (docs/calibration.md), for use with `loftq quantize --calib` and as the
+reference the calibrate command's H is checked against (tests/data/calib, test_calib_forward).
+Forward hooks read the input of every target linear (the nn.Linear and GPT-2 Conv1D modules inside the
+blocks); H = X^T X is summed in float64 per distinct input (q/k/v share one, gate/up share one) and
+stored as the lower triangle in float32, with the manifest. Float32 forward without TF32.
+usage: calib_reference_stats.py MODEL_DIR INPUT OUT.safetensors [CONTEXT] [MAX_TOKENS] [PARTS]
+INPUT is a text (byte-vocabulary models: one id per byte) or a token file (a JSON array, *.json).
        calib_reference_stats.py merge OUT.safetensors PART.safetensors...   (no torch needed)
 PARTS > 1 splits the inputs over OUT.partK.safetensors files (the GPU machine returns files of at most
 16 MiB); merge joins them into one statistics file."""
@@ -31,8 +33,13 @@ if sys.argv[1] == "merge":
     open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + data)
     sys.exit(0)
 
+import re
 import torch, transformers as tf
 from safetensors.torch import save_file
+from transformers.pytorch_utils import Conv1D
+
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
 
 model_dir, text_file, out = sys.argv[1], sys.argv[2], sys.argv[3]
 context = int(sys.argv[4]) if len(sys.argv) > 4 else 512
@@ -58,11 +65,14 @@ def sha256(path):
 
 dev = "cuda" if torch.cuda.is_available() else "cpu"
 model = tf.AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).to(dev).eval()
-assert model.config.vocab_size == 256, "byte-vocabulary models only"
-data = open(text_file, "rb").read()
+if text_file.endswith(".json"):
+    data = json.load(open(text_file))
+else:
+    assert model.config.vocab_size == 256, "texts only for byte-vocabulary models; give others a token file"
+    data = list(open(text_file, "rb").read())
 windows = min(len(data), max_tokens) // context
-assert windows > 0, "the text is shorter than one window"
-ids = torch.tensor(list(data[: windows * context]), device=dev).view(windows, context)
+assert windows > 0, "the input is shorter than one window"
+ids = torch.tensor(data[: windows * context], device=dev).view(windows, context)
 
 H, tokens, consumers, owner = {}, {}, {}, {}
 def hook(path):
@@ -77,7 +87,7 @@ def hook(path):
         tokens[name] = tokens.get(name, 0) + x.shape[0]
     return f
 for path, module in model.named_modules():
-    if isinstance(module, torch.nn.Linear) and ".layers." in path:
+    if isinstance(module, (torch.nn.Linear, Conv1D)) and re.search(r"\.(layers|h)\.\d+\.", path):
         module.register_forward_pre_hook(hook(path))
 with torch.no_grad():
     for w in range(windows):

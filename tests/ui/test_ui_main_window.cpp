@@ -223,6 +223,32 @@ private slots:
         dialog->close();
     }
 
+    // The formats checked in the export dialog become the document's and are remembered: with
+    // bnb-nf4 among them, spectra, budget curves and runs find nf codes as bitsandbytes does.
+    void exportFormatsChosenDecideHowCodesAreFound()
+    {
+        QVERIFY(openAndWait(test::fixturePath("llama")));
+        window->document().applyPreset("all:4");
+        QCOMPARE(window->document().nfArithmetic(), ScaleArithmetic::Divide);
+        ExportDialog* dialog = window->showExportDialog();
+        QVERIFY(dialog);
+        QCheckBox* bnb = nullptr;
+        for (auto* box : dialog->findChildren<QCheckBox*>())
+            if (box->property("format").isValid() && ExportFormat(box->property("format").toInt()) == ExportFormat::BnbNf4)
+                bnb = box;
+        QVERIFY(bnb && bnb->isEnabled() && !bnb->isChecked());
+        QSignalSpy changed(&window->document(), &PlanDocument::planChanged);
+        bnb->setChecked(true);
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(window->document().nfArithmetic(), ScaleArithmetic::MultiplyByReciprocal);
+        QCOMPARE(settings->exportFormats(), (std::vector{ExportFormat::HfPeft, ExportFormat::BnbNf4}));
+        dialog->close();
+
+        window = std::make_unique<MainWindow>(*settings);
+        QCOMPARE(window->document().nfArithmetic(), ScaleArithmetic::MultiplyByReciprocal);
+        settings->setExportFormats({ExportFormat::HfPeft});
+    }
+
     void plansSaveAndLoadAsCliJson()
     {
         QVERIFY(openAndWait(test::fixturePath("llama")));

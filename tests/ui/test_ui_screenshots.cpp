@@ -1,10 +1,12 @@
 // Drives the window through its main states and checks each renders: the start page, a mixed
 // plan in the layer table, a finished run with its charts, the residual spectrum, the budget
-// control with its plan applied, a finished export. With LOFTQ_SCREENSHOT_DIR set
+// control with its plan applied, a finished export, the evaluation of that export. With LOFTQ_SCREENSHOT_DIR set
 // (scripts/screenshots.sh, under Xvfb) it writes them there as the README's screenshots; otherwise
 // into a temporary folder.
 #include "budget_panel.hpp"
 #include "chart_widget.hpp"
+#include "eval_controller.hpp"
+#include "eval_panel.hpp"
 #include "export_dialog.hpp"
 #include "layer_table_model.hpp"
 #include "main_window.hpp"
@@ -22,6 +24,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -178,6 +181,21 @@ private slots:
         QVERIFY(image.width() >= 500);
         QVERIFY(image.save(QDir(outDir).filePath("export-dialog.png")));
         dialog->close();
+    }
+
+    // The export of the budget plan evaluated against the original on a license text: the
+    // original, QLoRA init and LoftQ side by side, KL along the text, the worst predictions.
+    void evaluationOfTheExport()
+    {
+        auto* panel = window->workspace()->evaluationPanel();
+        window->workspace()->chartTabs()->setCurrentWidget(panel);
+        panel->setTextFile(QStringLiteral(LOFTQ_SOURCE_DIR "/tests/data/model/apache-2.0.txt"));
+        panel->tokensBox()->setValue(2048);
+        panel->setThreads(2);
+        QSignalSpy finished(panel->controller(), &EvalController::finished);
+        panel->evaluateExport(scratch.filePath("pico-llama-loftq"));
+        QVERIFY(finished.wait(test::engineMs(300000)));
+        save("evaluation.png");
     }
 
     void cleanupTestCase() { window.reset(); }

@@ -26,6 +26,7 @@ struct RunOptions {
     // report gives output errors beside weight errors. weightObjective keeps plain LoftQ steps
     // but still measures the output errors (to compare the two objectives).
     const CalibrationStats* calibration = nullptr;
+    std::string calibrationName; // how the report names them; empty: their path (not a temporary one)
     std::optional<double> damping;     // lambda / mean(diag H); empty: the statistics' default
     bool weightObjective = false;
 };

@@ -43,8 +43,10 @@ void HessianAccumulator::observeInput(const std::string& modulePath, const float
     if (cols != input.info.features)
         throw Error(ErrorKind::Runtime, "calibration: input of " + modulePath + " has " + std::to_string(cols) +
                                             " features, the target takes " + std::to_string(input.info.features));
-    if (input.H.size() == 0)
+    if (input.H.size() == 0) {
         input.H = Eigen::MatrixXd::Zero(cols, cols);
+        peakHeldBytes_ = std::max(peakHeldBytes_, heldBytes());
+    }
     const Eigen::Map<const MatrixRM> all(X, rows, cols);
     for (Eigen::Index begin = 0; begin < rows; begin += kTokenChunk) {
         const auto x = all.middleRows(begin, std::min(kTokenChunk, rows - begin));
@@ -65,6 +67,13 @@ void HessianAccumulator::write(Input& input)
     writer_.add(input.info, input.H);
     input.H = Eigen::MatrixXd();
     input.written = true;
+}
+
+void HessianAccumulator::inputFinished(const std::string& modulePath)
+{
+    const auto it = byConsumer_.find(modulePath);
+    if (it != byConsumer_.end() && !inputs_[it->second].written && inputs_[it->second].info.tokens > 0)
+        write(inputs_[it->second]);
 }
 
 void HessianAccumulator::blockFinished(const TensorPlace& place)

@@ -6,10 +6,10 @@
 #include "../model/forward.hpp"
 #include "loftq/errors.hpp"
 #include "linalg/parallel_gemm.hpp"
+#include "layer_major.hpp"
 #include "prediction_stats.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <numbers>
 #include <numeric>
@@ -116,42 +116,6 @@ std::vector<WorstPrediction> worstPredictions(const eval::PredictionStats& s, co
     return worst;
 }
 
-class StageProgress {
-public:
-    StageProgress(const ProgressSink& sink, const std::atomic<bool>* cancel, int total)
-        : sink_(sink), cancel_(cancel), total_(total), start_(std::chrono::steady_clock::now())
-    {
-    }
-    double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
-    void checkCancel() const
-    {
-        if (cancel_ && cancel_->load())
-            throw Error(ErrorKind::Cancelled, "evaluation cancelled");
-    }
-    void emit(ProgressEvent::Kind kind, int stage, const std::string& what, const std::string& message = {}) const
-    {
-        if (!sink_)
-            return;
-        ProgressEvent e;
-        e.kind = kind;
-        e.layerIndex = stage;
-        e.layerCount = total_;
-        e.layer = what;
-        e.elapsedSeconds = elapsed();
-        const int done = kind == ProgressEvent::Kind::LayerFinished ? stage + 1 : std::max(0, stage);
-        e.fractionDone = kind == ProgressEvent::Kind::RunFinished ? 1.0 : double(done) / total_;
-        e.etaSeconds = e.fractionDone > 0 ? e.elapsedSeconds * (1 - e.fractionDone) / e.fractionDone : -1;
-        e.message = message;
-        sink_(e);
-    }
-
-private:
-    const ProgressSink& sink_;
-    const std::atomic<bool>* cancel_;
-    int total_;
-    std::chrono::steady_clock::time_point start_;
-};
-
 } // namespace
 
 int checkEvaluable(const ModelSource& model, const EvalTokens& tokens, const EvalOptions& options)
@@ -182,16 +146,18 @@ EvalResult evaluate(const ModelSource& model, const ModelSource* original, const
     for (const auto& m : models)
         checkAdapterModules(m);
     const auto& arch = models[0].arch;
-    const int context = checkEvaluable(model, tokens, options);
-    const std::size_t windows = std::min(options.maxTokens, tokens.ids.size()) / std::size_t(context);
-    const std::vector<TokenId> ids(tokens.ids.begin(), tokens.ids.begin() + std::ptrdiff_t(windows * context));
+    const auto cut = eval::cutWindows(model, tokens, options);
+    const int context = cut.context;
+    const std::size_t windows = cut.windows;
+    const auto& ids = cut.ids;
 
     const int threads = std::max(1, options.threads);
     const int stages = arch.layers * int(models.size()) + 1;
-    const StageProgress stage(progress, cancel, stages);
+    const eval::StageProgress stage(progress, cancel, stages, "evaluation");
     stage.emit(ProgressEvent::Kind::RunStarted, -1, "", model.label());
     for (auto& m : models)
         m.hidden = model::embedTokens(*m.source, m.arch, ids, context);
+    model::BlockBuffers buffers; // the models have the same shapes
     for (int b = 0; b < arch.layers; ++b)
         for (std::size_t k = 0; k < models.size(); ++k) {
             stage.checkCancel();
@@ -199,7 +165,7 @@ EvalResult evaluate(const ModelSource& model, const ModelSource* original, const
             const auto what = "block " + std::to_string(b) + " of " + models[k].role;
             stage.emit(ProgressEvent::Kind::LayerStarted, index, what);
             const auto weights = model::loadBlock(*models[k].source, models[k].arch, b);
-            model::runBlock(weights, models[k].arch, context, models[k].hidden, threads);
+            model::runBlock(weights, models[k].arch, context, models[k].hidden, buffers, threads);
             stage.emit(ProgressEvent::Kind::LayerFinished, index, what);
         }
 
@@ -212,13 +178,11 @@ EvalResult evaluate(const ModelSource& model, const ModelSource* original, const
     }
     eval::PredictionStats stats;
     stats.resize(windows * std::size_t(context - 1), original != nullptr);
+    std::vector<Eigen::MatrixXf> logits(models.size()); // vocab x context: reused window after window
     for (std::size_t w = 0; w < windows; ++w) {
         stage.checkCancel();
-        std::vector<Eigen::MatrixXf> logits(models.size());
-        for (std::size_t k = 0; k < models.size(); ++k) {
-            const Eigen::MatrixXf window = models[k].hidden.middleCols(Eigen::Index(w) * context, context);
-            multiply(heads[k], window, logits[k], threads);
-        }
+        for (std::size_t k = 0; k < models.size(); ++k)
+            multiply(heads[k], models[k].hidden.middleCols(Eigen::Index(w) * context, context), logits[k], threads);
         eval::collectWindowStats(logits[0], original ? &logits[1] : nullptr, ids.data() + w * std::size_t(context),
                                  context, w * std::size_t(context - 1), stats, threads);
     }

@@ -9,11 +9,18 @@ constexpr Eigen::Index kChunk = 256;
 
 } // namespace
 
-void multiply(Eigen::Ref<const MatrixRM> A, const Eigen::MatrixXf& X, Eigen::MatrixXf& Y, int threads)
+void multiply(Eigen::Ref<const MatrixRM> A, Eigen::Ref<const Eigen::MatrixXf> X, Eigen::MatrixXf& Y, int threads)
 {
     Y.resize(A.rows(), X.cols());
     forEachRowChunk(A.rows(), kChunk, threads, [&](Eigen::Index, Eigen::Index begin, Eigen::Index len) {
         Y.middleRows(begin, len).noalias() = A.middleRows(begin, len) * X;
+    });
+}
+
+void multiplyAdd(Eigen::Ref<const MatrixRM> A, const Eigen::MatrixXf& X, float alpha, Eigen::MatrixXf& Y, int threads)
+{
+    forEachRowChunk(A.rows(), kChunk, threads, [&](Eigen::Index, Eigen::Index begin, Eigen::Index len) {
+        Y.middleRows(begin, len).noalias() += alpha * (A.middleRows(begin, len) * X);
     });
 }
 

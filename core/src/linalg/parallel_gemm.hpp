@@ -8,7 +8,9 @@
 namespace loftq {
 
 // Y = A * X, A row-major m x n, X n x k.
-void multiply(Eigen::Ref<const MatrixRM> A, const Eigen::MatrixXf& X, Eigen::MatrixXf& Y, int threads);
+void multiply(Eigen::Ref<const MatrixRM> A, Eigen::Ref<const Eigen::MatrixXf> X, Eigen::MatrixXf& Y, int threads);
+// Y += alpha * A * X, A row-major m x n, X n x k, Y m x k.
+void multiplyAdd(Eigen::Ref<const MatrixRM> A, const Eigen::MatrixXf& X, float alpha, Eigen::MatrixXf& Y, int threads);
 // Z = A^T * Y, A row-major m x n, Y m x k.
 void multiplyTransposed(Eigen::Ref<const MatrixRM> A, const Eigen::MatrixXf& Y, Eigen::MatrixXf& Z,
                         int threads);

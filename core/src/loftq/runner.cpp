@@ -117,7 +117,7 @@ public:
             for (const auto& [name, p] : quantized_)
                 layers.push_back(p->layer);
             outputs_.emplace(*options.calibration, options.damping, cp, layers);
-            report_.calibration = options.calibration->path();
+            report_.calibration = options.calibrationName.empty() ? options.calibration->path() : options.calibrationName;
             report_.damping = outputs_->damping();
         }
     }

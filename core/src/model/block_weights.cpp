@@ -20,6 +20,7 @@ Linear loadLinear(const ModelSource& source, const ModelArchitecture& a, const s
                   Eigen::Index in)
 {
     Linear l;
+    l.module = module;
     l.weight = source.readLinearWeight(module + ".weight", a.family->conv1d);
     if (l.weight.rows() != out || l.weight.cols() != in)
         throwBadInput(source.label(), "weight of " + quoteName(module) + " is " + shapeText(l.weight.rows(), l.weight.cols()) +

@@ -3,6 +3,7 @@
 // else is split per token or per (window, head), so results do not depend on the thread count.
 #include "forward.hpp"
 
+#include "loftq/calib_accumulator.hpp"
 #include "loftq/errors.hpp"
 #include "linalg/parallel_gemm.hpp"
 
@@ -92,6 +93,17 @@ void attend(const Eigen::Ref<const Eigen::MatrixXf>& Q, const Eigen::Ref<const E
     }
 }
 
+// A column-major features x tokens matrix is the row-major tokens x features X the observer takes.
+void applyObserved(const Linear& l, const Eigen::MatrixXf& X, Eigen::MatrixXf& Y, int threads,
+                   ActivationObserver* observer)
+{
+    if (observer) {
+        observer->observeInput(l.module, X.data(), X.cols(), X.rows());
+        observer->inputFinished(l.module);
+    }
+    l.apply(X, Y, threads);
+}
+
 } // namespace
 
 void Linear::apply(const Eigen::MatrixXf& X, Eigen::MatrixXf& Y, int threads) const
@@ -100,10 +112,9 @@ void Linear::apply(const Eigen::MatrixXf& X, Eigen::MatrixXf& Y, int threads) co
     if (bias.size())
         Y.colwise() += bias;
     if (adapter) {
-        Eigen::MatrixXf AX, BAX;
+        Eigen::MatrixXf AX; // rank x tokens: small
         multiply(adapter->A, X, AX, threads);
-        multiply(adapter->B, AX, BAX, threads);
-        Y += adapter->scale * BAX;
+        multiplyAdd(adapter->B, AX, adapter->scale, Y, threads);
     }
 }
 
@@ -148,57 +159,54 @@ Eigen::MatrixXf embedTokens(const ModelSource& source, const ModelArchitecture& 
     return hidden;
 }
 
-void runBlock(const BlockWeights& w, const ModelArchitecture& a, int context, Eigen::MatrixXf& hidden, int threads)
+void runBlock(const BlockWeights& w, const ModelArchitecture& a, int context, Eigen::MatrixXf& hidden,
+              BlockBuffers& buffers, int threads, ActivationObserver* observer)
 {
     const Eigen::Index qRows = Eigen::Index(a.heads) * a.headDim, kvRows = Eigen::Index(a.kvHeads) * a.headDim;
-    Eigen::MatrixXf normed = hidden;
+    auto& normed = buffers.normed;
+    normed = hidden;
     applyNorm(w.norm1, a, normed, threads);
-    Eigen::MatrixXf attnOut;
-    {
-        std::vector<Eigen::MatrixXf> projections(w.attention.size());
-        for (std::size_t i = 0; i < w.attention.size(); ++i)
-            w.attention[i].apply(normed, projections[i], threads);
-        const bool fused = projections.size() == 1;
-        auto Q = projections[0].topRows(qRows);
-        auto K = fused ? projections[0].middleRows(qRows, kvRows) : projections[1].topRows(kvRows);
-        auto V = fused ? projections[0].middleRows(qRows + kvRows, kvRows) : projections[2].topRows(kvRows);
-        if (a.family->positions == PositionScheme::Rotary) {
-            applyRotary(Q, a.heads, a, context, threads);
-            applyRotary(K, a.kvHeads, a, context, threads);
-        }
-        Eigen::MatrixXf heads;
-        attend(Q, K, V, a, context, heads, threads);
-        w.output.apply(heads, attnOut, threads);
+    auto& projections = buffers.projections;
+    projections.resize(w.attention.size());
+    for (std::size_t i = 0; i < w.attention.size(); ++i)
+        applyObserved(w.attention[i], normed, projections[i], threads, observer);
+    const bool fused = projections.size() == 1;
+    auto Q = projections[0].topRows(qRows);
+    auto K = fused ? projections[0].middleRows(qRows, kvRows) : projections[1].topRows(kvRows);
+    auto V = fused ? projections[0].middleRows(qRows + kvRows, kvRows) : projections[2].topRows(kvRows);
+    if (a.family->positions == PositionScheme::Rotary) {
+        applyRotary(Q, a.heads, a, context, threads);
+        applyRotary(K, a.kvHeads, a, context, threads);
     }
-    hidden += attnOut;
-    attnOut.resize(0, 0);
+    attend(Q, K, V, a, context, buffers.heads, threads);
+    applyObserved(w.output, buffers.heads, buffers.attentionOut, threads, observer);
+    hidden += buffers.attentionOut;
+
     normed = hidden;
     applyNorm(w.norm2, a, normed, threads);
-    Eigen::MatrixXf act;
+    auto& act = buffers.activation;
     if (w.mlpIn.size() == 1 && a.family->gate.empty() && a.family->gateUpFused.empty()) {
-        w.mlpIn[0].apply(normed, act, threads); // plain MLP
+        applyObserved(w.mlpIn[0], normed, act, threads, observer); // plain MLP
         forEachColumn(act.cols(), threads, [&](Eigen::Index t) {
             for (auto& x : act.col(t))
                 x = activate(a.activation, x);
         });
     } else {
-        Eigen::MatrixXf gate, up;
-        w.mlpIn[0].apply(normed, gate, threads);
+        auto& gate = buffers.gate;
+        applyObserved(w.mlpIn[0], normed, gate, threads, observer);
         if (w.mlpIn.size() == 2)
-            w.mlpIn[1].apply(normed, up, threads);
+            applyObserved(w.mlpIn[1], normed, buffers.up, threads, observer);
         const Eigen::Index inter = a.intermediate;
         act.resize(inter, hidden.cols());
-        const auto& upSource = w.mlpIn.size() == 2 ? up : gate;
+        const auto& upSource = w.mlpIn.size() == 2 ? buffers.up : gate;
         const Eigen::Index upOffset = w.mlpIn.size() == 2 ? 0 : inter;
         forEachColumn(act.cols(), threads, [&](Eigen::Index t) {
             for (Eigen::Index i = 0; i < inter; ++i)
                 act(i, t) = activate(a.activation, gate(i, t)) * upSource(upOffset + i, t);
         });
     }
-    normed.resize(0, 0);
-    Eigen::MatrixXf mlpOut;
-    w.down.apply(act, mlpOut, threads);
-    hidden += mlpOut;
+    applyObserved(w.down, act, buffers.mlpOut, threads, observer);
+    hidden += buffers.mlpOut;
 }
 
 } // namespace loftq::model

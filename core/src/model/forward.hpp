@@ -10,6 +10,10 @@
 #include <optional>
 #include <vector>
 
+namespace loftq {
+class ActivationObserver;
+}
+
 namespace loftq::model {
 
 // y = W x + b (+ scale * B (A x) with an adapter).
@@ -17,6 +21,7 @@ struct Linear {
     MatrixRM weight; // out x in
     Eigen::VectorXf bias;
     std::optional<LowRankAdapter> adapter;
+    std::string module; // its path, as targets and calibration statistics name it
     void apply(const Eigen::MatrixXf& X, Eigen::MatrixXf& Y, int threads) const;
 };
 
@@ -42,8 +47,19 @@ std::vector<std::string> linearModules(const ModelArchitecture& a);
 // The input hidden states: token embeddings, plus learned positions 0..context-1 in each window.
 Eigen::MatrixXf embedTokens(const ModelSource& source, const ModelArchitecture& a, const std::vector<TokenId>& ids,
                             int context);
-// In place over all windows of `context` tokens.
-void runBlock(const BlockWeights& w, const ModelArchitecture& a, int context, Eigen::MatrixXf& hidden, int threads);
+// A block's intermediate matrices, kept from one block (and one model) to the next. Over thousands
+// of tokens each is tens of MiB, above the size glibc keeps for reuse: allocated afresh for every
+// block they were new pages from the kernel, and their first touch cost as much as the products
+// that fill them (BENCHMARKS.md, evaluation).
+struct BlockBuffers {
+    Eigen::MatrixXf normed, heads, attentionOut, gate, up, activation, mlpOut;
+    std::vector<Eigen::MatrixXf> projections;
+};
+
+// In place over all windows of `context` tokens. With an observer (calibration), every linear's
+// input is reported before it is applied, all tokens in one call, then declared complete.
+void runBlock(const BlockWeights& w, const ModelArchitecture& a, int context, Eigen::MatrixXf& hidden,
+              BlockBuffers& buffers, int threads, ActivationObserver* observer = nullptr);
 void applyNorm(const Norm& n, const ModelArchitecture& a, Eigen::MatrixXf& x, int threads);
 
 } // namespace loftq::model
