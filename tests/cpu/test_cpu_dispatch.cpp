@@ -28,13 +28,12 @@ namespace {
 // 1.4e-5 (1024 x 4096, nf2, fast SVD; docs/cpu-dispatch.md): the bound leaves a factor of 7.
 constexpr double kLevelErrorTolerance = 1e-4;
 // The demo's evaluation (forward pass, LM head, log-softmax): mean NLL and per-window NLL in nats;
-// float32 activations through two blocks differ by rounding only. The bounds below are first
-// estimates (kFamilyNllTolerance's scale), to be set from the measured differences the test prints.
+// float32 activations through two blocks differ by rounding only. Measured: 1.2e-6 nats.
 constexpr double kLevelNllTolerance = 1e-5;
 // Calibration: H = sum X^T X, relative to its largest entry (float32 products summed in float64),
-// and the output objective's fitted errors, relative.
-constexpr double kLevelHessianTolerance = 1e-5;
-constexpr double kLevelObjectiveTolerance = 1e-4;
+// and the output objective's fitted errors, relative. Measured: 2.8e-7 and 8.1e-7.
+constexpr double kLevelHessianTolerance = 3e-6;
+constexpr double kLevelObjectiveTolerance = 1e-5;
 
 std::vector<float> gaussian(std::size_t n, std::uint64_t seed)
 {

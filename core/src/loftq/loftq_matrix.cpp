@@ -18,7 +18,7 @@
 namespace loftq {
 namespace {
 
-constexpr Eigen::Index kRowChunk = 64;
+constexpr Eigen::Index kPassRowChunk = 64;
 constexpr int kLargeMatrixPowerIterations = 1;
 // Below this share of ||R||^2 left after the adapter, ||R||^2 - ||S||^2 is mostly rounding.
 constexpr double kCancellationShare = 1e-3;
@@ -37,7 +37,7 @@ StepSums quantizeResidualPass(Eigen::Ref<const MatrixRM> W, const Eigen::MatrixX
     const Eigen::Index rows = W.rows(), cols = W.cols();
     // Chunk starts must fall on block starts: a multiple of blockSize / gcd(cols, blockSize) rows.
     const Eigen::Index step = spec.blockSize / std::gcd<Eigen::Index>(cols, spec.blockSize);
-    const Eigen::Index chunkRows = step * ((kRowChunk + step - 1) / step);
+    const Eigen::Index chunkRows = step * ((kPassRowChunk + step - 1) / step);
     codes.codes.resize(std::size_t(W.size()));
     codes.scales.resize(std::size_t(W.size() / spec.blockSize));
     std::vector<StepSums> partial(static_cast<std::size_t>((rows + chunkRows - 1) / chunkRows));
@@ -69,7 +69,7 @@ StepSums quantizeResidualPass(Eigen::Ref<const MatrixRM> W, const Eigen::MatrixX
 
 double squaredNormByChunks(Eigen::Ref<const MatrixRM> M, int threads)
 {
-    return sumOverRowChunks(M.rows(), kRowChunk, threads, [&](Eigen::Index begin, Eigen::Index len) {
+    return sumOverRowChunks(M.rows(), kPassRowChunk, threads, [&](Eigen::Index begin, Eigen::Index len) {
         return squaredNormByRows(M.middleRows(begin, len));
     });
 }
@@ -84,7 +84,7 @@ void checkCancel(const std::atomic<bool>* cancel)
 
 double squaredDifference(Eigen::Ref<const MatrixRM> X, const Eigen::MatrixXf& B, const Eigen::MatrixXf& A, int threads)
 {
-    return sumOverRowChunks(X.rows(), kRowChunk, threads, [&](Eigen::Index begin, Eigen::Index len) {
+    return sumOverRowChunks(X.rows(), kPassRowChunk, threads, [&](Eigen::Index begin, Eigen::Index len) {
         MatrixRM d = X.middleRows(begin, len);
         d.noalias() -= B.middleRows(begin, len) * A;
         return squaredNormByRows(d);
