@@ -170,6 +170,7 @@ MatrixRM Checkpoint::readMatrix(const CheckpointTensor& t) const
     MatrixRM m(t.info.shape[0], t.info.shape[1]);
     adviseHugePages(m.data(), std::size_t(m.size()) * sizeof(float));
     const auto bytes = rawBytes(t);
+    populateMappedPages(bytes);
     toFloat32(t.info.dtype, bytes.data(), m.data(), t.info.elementCount());
     return m;
 }

@@ -18,4 +18,8 @@ void releaseMappedPages(std::span<const std::byte> bytes);
 // time under load (BENCHMARKS.md, issue 14). Ignored where the kernel does not offer them.
 void adviseHugePages(void* data, std::size_t bytes);
 
+// Maps every page of `bytes` (a read-only file mapping about to be read whole) in one call instead
+// of one fault per 64 KiB as the reading goes. Ignored where the kernel lacks MADV_POPULATE_READ.
+void populateMappedPages(std::span<const std::byte> bytes);
+
 } // namespace loftq
