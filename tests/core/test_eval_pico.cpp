@@ -3,10 +3,20 @@
 // alone. The 4-bit run writes hf-peft, bnb-nf4 and packed; all three must give the same figures
 // (checked on the first four windows), since they stand for the same Q and adapter.
 #include "eval_reference.hpp"
+#include "loftq/cpu_level.hpp"
 
 #include <QTemporaryDir>
 
 using namespace loftq;
+
+namespace {
+// transformers evaluated exports this engine made with its x86-64-v4 kernels (the quantize
+// commands below; tests/tools/make_eval_reference.py). At another level LoftQ's steps round
+// differently (docs/cpu-dispatch.md), the exports made here differ from those, and only the whole
+// text's NLL is compared, within what the levels' exports differ by.
+constexpr std::string_view kReferenceExportsLevel = "x86-64-v4";
+constexpr double kOtherLevelNllTolerance = 0.03;
+} // namespace
 
 class TestEvalPico : public QObject {
     Q_OBJECT
@@ -42,7 +52,15 @@ private slots:
         QFETCH(QString, name);
         const auto c = test::evalCase(name.toStdString());
         const auto r = test::runEvalCase(c, exports_.path().toStdString());
-        test::compareWithReference(r, test::evalReference().at(name.toStdString()), test::kNllTolerance);
+        const auto reference = test::evalReference().at(name.toStdString()); // a copy: evalReference() returns by value
+        if (c.contains("packed") && cpu::activeLevel() != kReferenceExportsLevel) {
+            const double nll = reference.at("nll");
+            qInfo("kernels at %s, not %s: NLL %.6f, transformers on the reference's export %.6f",
+                  std::string(cpu::activeLevel()).c_str(), kReferenceExportsLevel.data(), r.metrics.nll, nll);
+            QVERIFY(std::abs(r.metrics.nll - nll) <= kOtherLevelNllTolerance);
+        } else {
+            test::compareWithReference(r, reference, test::kNllTolerance);
+        }
         QVERIFY(std::abs(r.metrics.bitsPerByte - r.metrics.nll / std::log(2.0)) < 1e-12); // one token per byte
         if (name.startsWith("pico-llama-4bit")) {
             // The three formats agree bit for bit; four windows show it as well as the whole text.
