@@ -8,7 +8,9 @@ namespace loftq {
 // block of an evaluation allocates and frees buffers of the same sizes (sketches, codes, row-chunk
 // temporaries, activations); in a VM each first touch of a page returned to the kernel is a costly
 // fault. Blocks over 32 MiB are still mapped and returned one by one (the most glibc allows).
-// One 2048 x 2048 matrix: 1.5x faster end to end; pico-llama's evaluation test: 1.65x (BENCHMARKS.md).
+// Also one arena for all threads, and the heap laid out at start and advised for huge pages, so
+// first touches fault 2 MiB at a time. One 2048 x 2048 matrix end to end: 2.19x the engine's time
+// to 1.44x; pico-llama's evaluation test: 1.65x faster (BENCHMARKS.md).
 void keepFreedMemoryForReuse();
 
 } // namespace loftq
