@@ -173,7 +173,7 @@ void BudgetPanel::measured(std::shared_ptr<const std::vector<LayerCurve>> curves
     MeasuredCurves done = std::move(*measuring_);
     measuring_.reset();
     if (done.inputs != currentInputs(done.options)) {
-        dropSolution(tr("The plan changed while measuring; measure again."));
+        dropSolution(tr("The plan or the calibration changed while measuring; measure again."));
         return;
     }
     done.curves = std::move(curves);
