@@ -85,8 +85,7 @@ void StepErrorChart::rebuild()
             if (highlighted != drawHighlighted || !result)
                 continue;
             // A layer that fell back to the weight objective has no output errors: no line.
-            static const std::vector<double> none;
-            const auto& errors = !output ? result->stepErrors : result->report ? result->report->stepOutputErrors : none;
+            const auto& errors = output ? result->stepOutputErrors : result->stepErrors;
             if (errors.empty())
                 continue;
             QVector<double> x, y;
@@ -132,8 +131,7 @@ void StepErrorChart::rebuild()
     p->yAxis->setTicker(logTicks(lo / 1.06, hi * kLegendHeadroom));
     p->legend->setVisible(p->graphCount() > 0);
     if (p->graphCount() == 0)
-        showPlaceholder(output ? tr("Each layer's output errors appear here when it finishes.")
-                               : tr("Press Run (Ctrl+R): each layer's error appears here as its steps finish."));
+        showPlaceholder(tr("Press Run (Ctrl+R): each layer's error appears here as its steps finish."));
 }
 
 } // namespace loftq::ui

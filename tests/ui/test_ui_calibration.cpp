@@ -41,6 +41,7 @@
 #include <QtTest>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <set>
 #include <qcustomplot.h>
 
@@ -253,9 +254,23 @@ private slots:
             QCOMPARE(manifest.configSha256, configSha256(*window->document().checkpoint()));
         }
 
+        QSignalSpy events(&window->runController(), &RunController::progress);
         const auto report = run();
         QVERIFY(report);
         QVERIFY(report->calibration.find("gpl-2.txt") != std::string::npos);
+        // Each step's output error comes as the step finishes (the step chart grows live), and they
+        // are the report's.
+        std::map<std::string, std::vector<double>> liveOutputErrors;
+        for (const auto& args : events) {
+            const auto e = args.first().value<ProgressEvent>();
+            if (e.kind == ProgressEvent::Kind::StepFinished) {
+                QVERIFY(e.outputRelError);
+                liveOutputErrors[e.layer].push_back(*e.outputRelError);
+            }
+        }
+        QCOMPARE(liveOutputErrors.size(), report->layers.size());
+        for (const auto& layer : report->layers)
+            QCOMPARE(liveOutputErrors[layer.layer.tensorName], layer.stepOutputErrors);
         QVERIFY(!table->isColumnHidden(LayerTableModel::QloraOutputError));
         QVERIFY(!table->isColumnHidden(LayerTableModel::LoftqOutputError));
         QCOMPARE(model.rowCount(), int(report->layers.size()));
@@ -292,8 +307,8 @@ private slots:
         QCOMPARE(barValues(chart->plot(), 0).front(),
                  window->results().find(layers.front().layer.tensorName)->report->qloraRelError);
 
-        // The per-step chart draws each step's output error when asked (the layers' reports carry
-        // them), one line per layer in model order, and the weight errors otherwise.
+        // The per-step chart draws each step's output error when asked, one line per layer in model
+        // order, and the weight errors otherwise.
         auto* steps = window->workspace()->stepChart();
         steps->setMetric(StepErrorChart::Metric::Output);
         QVERIFY(steps->showsOutputError());
