@@ -14,9 +14,11 @@ bool includes(const std::vector<int>& all, const std::vector<int>& some)
 
 } // namespace
 
-CurveInputs curveInputs(const PlanDocument& document, const BudgetOptions& options)
+CurveInputs curveInputs(const PlanDocument& document, const BudgetOptions& options, const RunCalibration& calibration)
 {
-    CurveInputs inputs{document.checkpoint(), document.plan().seed, document.plan().adapterDtype, document.nfArithmetic(), {}};
+    CurveInputs inputs{document.checkpoint(),    document.plan().seed, document.plan().adapterDtype,
+                       document.nfArithmetic(),  {},                   calibration.stats,
+                       calibration.stats ? calibration.damping : std::nullopt};
     for (const auto& l : document.layers())
         inputs.layers.push_back({l.layer.tensorName, l.plan.quantize, l.plan.method, l.plan.blockSize,
                                  options.ranks.empty() ? l.plan.rank : 0});

@@ -3,6 +3,7 @@
 // tell when an edit of the plan or a new checkpoint makes them stale, and whether the settings
 // allowed now were all measured (then a new budget or fewer choices need no new measurement).
 #include "loftq/budget.hpp"
+#include "run_calibration.hpp"
 
 #include <memory>
 #include <string>
@@ -28,9 +29,13 @@ struct CurveInputs {
     DType adapterDtype = DType::F32;
     ScaleArithmetic nfArithmetic = ScaleArithmetic::Divide; // the export formats chosen decide it
     std::vector<Layer> layers;
+    // With statistics the curves hold output errors (they also keep the statistics alive for
+    // BudgetOptions::calibration).
+    std::shared_ptr<const CalibrationStats> calibration;
+    std::optional<double> damping;
     bool operator==(const CurveInputs&) const = default;
 };
-CurveInputs curveInputs(const PlanDocument& document, const BudgetOptions& options);
+CurveInputs curveInputs(const PlanDocument& document, const BudgetOptions& options, const RunCalibration& calibration);
 
 struct MeasuredCurves {
     std::shared_ptr<const std::vector<LayerCurve>> curves;

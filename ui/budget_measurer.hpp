@@ -18,6 +18,7 @@ struct MeasureRequest {
     std::shared_ptr<const Checkpoint> checkpoint;
     Plan plan;
     BudgetOptions options;
+    std::shared_ptr<const CalibrationStats> calibration; // what options.calibration points at, held here
 };
 
 struct MeasureOutcome {

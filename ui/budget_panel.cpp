@@ -39,9 +39,7 @@ BudgetPanel::BudgetPanel(PlanDocument& document, QWidget* parent)
     bar_->setVisible(false);
     result_->setWordWrap(true);
     result_->setTextFormat(Qt::RichText);
-    result_->setToolTip(tr("Expected total relative error: sqrt(sum ||W - Q - BA||² / sum ||W||²) over the quantized "
-                           "layers, from one-step measurements (a full run lands a little lower, alike for every "
-                           "plan)"));
+    result_->setToolTip(errorKindTip(false));
     apply_->setToolTip(tr("Set each layer's bits (and rank) as planned, as per-layer edits"));
     apply_->setEnabled(false);
 
@@ -110,6 +108,25 @@ QCheckBox* BudgetPanel::bitsBox(int bits) const
     return nullptr;
 }
 
+void BudgetPanel::setCalibrationSource(CalibrationSource source)
+{
+    calibration_ = std::move(source);
+    checkCurves();
+}
+
+std::optional<RunCalibration> BudgetPanel::calibration(QString* problem) const
+{
+    return calibration_ ? calibration_(problem) : std::optional(RunCalibration{});
+}
+
+std::optional<CurveInputs> BudgetPanel::currentInputs(const BudgetOptions& options) const
+{
+    const auto now = calibration();
+    if (!now)
+        return std::nullopt;
+    return curveInputs(document_, options, *now);
+}
+
 std::vector<int> BudgetPanel::allowedBits() const
 {
     std::vector<int> bits;
@@ -132,15 +149,22 @@ void BudgetPanel::measureOrCancel()
         dropSolution(tr("Allow at least one bits setting."));
         return;
     }
+    QString problem;
+    const auto calibration = this->calibration(&problem);
+    if (!calibration) {
+        dropSolution(tr("<span style='color:#b00020'>Not measured: %1</span>").arg(problem.toHtmlEscaped()));
+        return;
+    }
     BudgetOptions options;
     options.bits = allowedBits();
     options.ranks = *ranks;
     options.threads = threads_;
     options.nfArithmetic = document_.nfArithmetic();
-    measuring_ = MeasuredCurves{nullptr, document_.plan(), options, curveInputs(document_, options)};
+    calibration->applyTo(options);
+    measuring_ = MeasuredCurves{nullptr, document_.plan(), options, curveInputs(document_, options, *calibration)};
     setMeasuring(true);
-    result_->setText(tr("Measuring…"));
-    measurer_->start({document_.checkpoint(), document_.plan(), options});
+    result_->setText(calibration->stats ? tr("Measuring output errors…") : tr("Measuring…"));
+    measurer_->start({document_.checkpoint(), document_.plan(), options, calibration->stats});
 }
 
 void BudgetPanel::measured(std::shared_ptr<const std::vector<LayerCurve>> curves)
@@ -148,8 +172,8 @@ void BudgetPanel::measured(std::shared_ptr<const std::vector<LayerCurve>> curves
     setMeasuring(false);
     MeasuredCurves done = std::move(*measuring_);
     measuring_.reset();
-    if (done.inputs != curveInputs(document_, done.options)) {
-        dropSolution(tr("The plan changed while measuring; measure again."));
+    if (done.inputs != currentInputs(done.options)) {
+        dropSolution(tr("The plan or the calibration changed while measuring; measure again."));
         return;
     }
     done.curves = std::move(curves);
@@ -193,6 +217,7 @@ void BudgetPanel::showSolution(const BudgetSolution& solution)
 {
     solution_ = solution;
     result_->setText(solutionText(solution));
+    result_->setToolTip(errorKindTip(solution.outputError));
     apply_->setEnabled(solution.error.isEmpty());
     emit solutionChanged();
 }
@@ -205,9 +230,10 @@ void BudgetPanel::apply()
 
 void BudgetPanel::checkCurves()
 {
-    if (curves_ && curves_->inputs != curveInputs(document_, curves_->options)) {
+    if (curves_ && curves_->inputs != currentInputs(curves_->options)) {
         curves_.reset();
-        dropSolution(tr("The plan's quantizers, block sizes, ranks or kept layers changed: measure again."));
+        dropSolution(tr("The plan's quantizers, block sizes, ranks or kept layers, or the calibration, changed: "
+                        "measure again."));
     }
 }
 

@@ -4,11 +4,14 @@
 // setting in the background; from then on each budget is solved again at once on those curves,
 // showing the planned bits, size and expected error beside the paper's mixed:K; "Apply" writes the
 // choice as per-layer overrides into the plan. Curves go stale when the checkpoint changes or an edit
-// changes what they were measured from (quantizer, block size, kept layers, ranks).
+// changes what they were measured from (quantizer, block size, kept layers, ranks, calibration).
+// With calibration statistics chosen (the calibration panel) the curves hold output errors, as
+// `loftq plan --calib` measures them, and the expected error says which error it is.
 #include "budget_curves.hpp"
 #include "budget_solution.hpp"
 
 #include <QWidget>
+#include <functional>
 #include <optional>
 
 class QCheckBox;
@@ -27,6 +30,13 @@ class BudgetPanel : public QWidget {
     Q_OBJECT
 public:
     explicit BudgetPanel(PlanDocument& document, QWidget* parent = nullptr);
+
+    // The calibration to plan with (the calibration panel's runCalibration): empty, with the
+    // reason, while the chosen statistics are not ready. Without a source: weight error.
+    using CalibrationSource = std::function<std::optional<RunCalibration>(QString* problem)>;
+    void setCalibrationSource(CalibrationSource source);
+    // Drops the curves when what they were measured from changed (the plan, the calibration).
+    void checkCurves();
 
     void setThreads(int threads) { threads_ = threads; }
     QLineEdit* budgetEdit() const { return budget_; }
@@ -50,9 +60,12 @@ private:
     void solve();
     void showSolution(const BudgetSolution& solution);
     void apply();
-    void checkCurves();
     void dropSolution(const QString& message);
     std::vector<int> allowedBits() const;
+    std::optional<RunCalibration> calibration(QString* problem = nullptr) const;
+    // What curves measured with `options` would be measured from now; empty while the chosen
+    // statistics are not ready.
+    std::optional<CurveInputs> currentInputs(const BudgetOptions& options) const;
     void setMeasuring(bool measuring);
 
     PlanDocument& document_;
@@ -69,6 +82,7 @@ private:
     std::optional<MeasuredCurves> curves_;
     std::optional<BudgetSolution> solution_;
     int threads_ = 1;
+    CalibrationSource calibration_;
 };
 
 } // namespace loftq::ui

@@ -65,6 +65,7 @@ BudgetSolution solveBudget(const BudgetRequest& r)
                 patch.rank = o.rank;
         }
         s.paperPreset = paperPresetWithin(curves, r.plan, s.capacity);
+        s.outputError = !curves.empty() && curves.front().output;
     } catch (const Error& e) {
         s = BudgetSolution{};
         s.error = QString::fromStdString(e.what());

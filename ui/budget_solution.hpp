@@ -32,6 +32,9 @@ struct PresetComparison {
 struct BudgetSolution {
     std::uint64_t capacity = 0; // bytes the budget leaves for the measured layers
     BudgetSummary summary;
+    // The curves held relative output errors (measured with calibration statistics): the summary's
+    // and the preset's errors are output errors, not weight errors.
+    bool outputError = false;
     std::map<std::string, LayerPatch> patches; // tensor name -> its bits (and rank, when ranks are chosen)
     // The largest K whose mixed:K fits the same capacity, when its settings were all measured.
     std::optional<PresetComparison> paperPreset;

@@ -16,5 +16,7 @@ std::optional<std::vector<int>> parseRankList(const QString& text);
 QString solutionText(const BudgetSolution& solution);
 // The expected error as the control shows it (4 decimals).
 QString errorText(double totalRelError);
+// What the expected error is: the weight error, or the output error on the calibration statistics.
+QString errorKindTip(bool outputError);
 
 } // namespace loftq::ui

@@ -93,7 +93,7 @@ PlanDigest digestOf(const EvalRequest& r)
 std::unique_ptr<ModelSource> openSubject(const EvalRequest& r, ModelVariant variant, const std::atomic<bool>* cancel)
 {
     if (r.subject == EvalSubject::Run)
-        return openRunResultSource(r.checkpoint, r.plan, variant, r.options.threads, cancel);
+        return openRunResultSource(r.checkpoint, r.plan, variant, r.options.threads, r.calibration, cancel);
     return openModelSource(r.exportPath, variant);
 }
 

@@ -5,6 +5,7 @@
 // thread calls it and touches nothing of the GUI; the controller runs it in the background.
 #include "loftq/eval.hpp"
 #include "loftq/report.hpp"
+#include "loftq/run_result_source.hpp"
 #include "loftq/runner.hpp"
 
 #include <atomic>
@@ -22,8 +23,10 @@ enum class EvalSubject { Original, Run, Export };
 struct EvalRequest {
     EvalSubject subject = EvalSubject::Original;
     std::shared_ptr<const Checkpoint> checkpoint; // the open checkpoint: the original
-    // Run: the plan the run ran and its report (the weights are recomputed layer by layer).
+    // Run: the plan the run ran, its calibration and its report (the weights are recomputed layer
+    // by layer, output-aware ones from the same statistics).
     Plan plan;
+    RunResultCalibration calibration;
     std::optional<RunReport> runReport;
     std::string exportPath; // Export: an hf-peft or bnb-nf4 folder, a packed folder or model.loftq
     std::string textFile;

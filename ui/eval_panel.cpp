@@ -26,7 +26,6 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
-#include <algorithm>
 
 namespace loftq::ui {
 namespace {
@@ -144,8 +143,8 @@ EvalPanel::EvalPanel(const PlanDocument& document, RunController& runs, Workbenc
 
     // The run "Evaluate run" reads: the plan as it was when the run started (started is emitted
     // inside RunController::start, before any edit can come between), complete once it finished.
-    connect(&runs, &RunController::started, this, [this] {
-        starting_ = RunSnapshot{document_.checkpoint(), document_.plan(), std::nullopt};
+    connect(&runs, &RunController::started, this, [this, &runs] {
+        starting_ = RunSnapshot{document_.checkpoint(), document_.plan(), runs.calibration().forRunResult(), std::nullopt};
     });
     connect(&runs, &RunController::finished, this, [this](const RunReport& report) {
         if (starting_ && starting_->checkpoint == document_.checkpoint()) {
@@ -177,17 +176,11 @@ QString EvalPanel::textFile() const { return text_->currentText().trimmed(); }
 
 bool EvalPanel::hasRunResult() const { return run_ && run_->report && run_->checkpoint == document_.checkpoint(); }
 
-bool EvalPanel::runIsOutputAware() const
-{
-    return hasRunResult() && std::any_of(run_->report->layers.begin(), run_->report->layers.end(),
-                                         [](const LayerReport& l) { return l.objective == "output"; });
-}
-
 void EvalPanel::evaluateOriginal() { start(EvalSubject::Original); }
 
 void EvalPanel::evaluateRun()
 {
-    if (hasRunResult() && !runIsOutputAware())
+    if (hasRunResult())
         start(EvalSubject::Run);
 }
 
@@ -213,6 +206,7 @@ void EvalPanel::start(EvalSubject subject, const QString& exportPath)
     request.checkpoint = document_.checkpoint();
     if (subject == EvalSubject::Run) {
         request.plan = run_->plan;
+        request.calibration = run_->calibration;
         request.runReport = run_->report;
     }
     request.exportPath = exportPath.toStdString();
@@ -261,19 +255,17 @@ void EvalPanel::updateButtons()
     const bool busy = controller_->isEvaluating();
     const bool open = document_.hasCheckpoint();
     evalOriginal_->setEnabled(open && !busy);
-    evalRun_->setEnabled(open && !busy && hasRunResult() && !runIsOutputAware());
+    evalRun_->setEnabled(open && !busy && hasRunResult());
     evalExport_->setEnabled(open && !busy);
     cancel_->setEnabled(busy);
     text_->setEnabled(!busy);
     context_->setEnabled(!busy);
     tokens_->setEnabled(!busy);
     evalRun_->setToolTip(!hasRunResult() ? tr("Run first (Ctrl+R): this evaluates the last run's result")
-                         : runIsOutputAware()
-                             ? tr("The last run fitted its adapters to output error, which the evaluation cannot "
-                                  "compute again yet: export it (Ctrl+E) and use Evaluate export… instead")
-                             : tr("The last run's result against the original, backbone only and with the adapter. "
-                                  "Nothing is exported: the run keeps errors, not weights, so each layer's LoftQ is "
-                                  "computed again with the run's plan and seeds while the evaluation reads it."));
+                                         : tr("The last run's result against the original, backbone only and with the "
+                                              "adapter. Nothing is exported: the run keeps errors, not weights, so each "
+                                              "layer's LoftQ is computed again with the run's plan, seeds and "
+                                              "calibration (statistics, damping, objective) while the evaluation reads it."));
 }
 
 void EvalPanel::updateRecentTexts()

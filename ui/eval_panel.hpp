@@ -41,9 +41,6 @@ public:
     void evaluateExport(const QString& path);
     void cancel();
     bool hasRunResult() const;
-    // Whether the last run fitted its adapters to output error: "Evaluate run" cannot recompute that
-    // (the run-result source reruns plain LoftQ), so such a run is evaluated from its export.
-    bool runIsOutputAware() const;
     // Writes the history as JSON (format loftq-eval-history); false, with the reason shown, on failure.
     bool saveHistory(const QString& path);
 
@@ -61,10 +58,12 @@ public:
     QLabel* statusLabel() const { return status_; }
 
 private:
-    // The run whose result "Evaluate run" reads: its checkpoint and plan from when it started.
+    // The run whose result "Evaluate run" reads: its checkpoint, plan and calibration (which holds
+    // the statistics) from when it started.
     struct RunSnapshot {
         std::shared_ptr<const Checkpoint> checkpoint;
         Plan plan;
+        RunResultCalibration calibration;
         std::optional<RunReport> report; // set when it finished
     };
 

@@ -4,7 +4,6 @@
 #include "plan_document.hpp"
 #include "run_results.hpp"
 
-#include <QComboBox>
 #include <qcustomplot.h>
 
 namespace loftq::ui {
@@ -26,14 +25,9 @@ QCPBars* addBars(QCustomPlot* p, const QString& name, const QColor& color)
 } // namespace
 
 LayerErrorChart::LayerErrorChart(const PlanDocument& document, const RunResults& results, QWidget* parent)
-    : RunChart(tr("QLoRA vs LoftQ error per layer"), document, results, parent), metric_(new QComboBox(this))
+    : RunChart(tr("QLoRA vs LoftQ error per layer"), document, results, parent)
 {
-    metric_->addItem(tr("Weight error"), int(Metric::Weight));
-    metric_->addItem(tr("Output error"), int(Metric::Output));
-    metric_->setToolTip(tr("Output error: sqrt(tr(E H Eᵀ) / tr(W H Wᵀ)) on the calibration inputs, for runs with "
-                           "calibration statistics (Calibration, above the table)"));
-    connect(metric_, &QComboBox::currentIndexChanged, this, &ChartWidget::requestRedraw);
-    addHeaderWidget(metric_);
+    addMetricBox();
     auto* p = plot();
     p->xAxis->setTickLabelRotation(60);
     p->xAxis->setTickLabelFont(QFont(font().family(), 8));
@@ -43,19 +37,9 @@ LayerErrorChart::LayerErrorChart(const PlanDocument& document, const RunResults&
     p->xAxis->grid()->setVisible(false);
 }
 
-void LayerErrorChart::setMetric(Metric metric) { metric_->setCurrentIndex(metric_->findData(int(metric))); }
-
-LayerErrorChart::Metric LayerErrorChart::metric() const { return Metric(metric_->currentData().toInt()); }
-
-bool LayerErrorChart::showsOutputError() const
-{
-    return metric() == Metric::Output && results().progress().measuresOutput;
-}
-
 void LayerErrorChart::rebuild()
 {
-    const bool output = showsOutputError();
-    metric_->setEnabled(results().progress().measuresOutput);
+    const bool output = updateMetricBox();
     setTitle(output ? tr("QLoRA vs LoftQ output error per layer") : tr("QLoRA vs LoftQ error per layer"));
     auto* p = plot();
     p->yAxis->setLabel(output ? tr("relative output error") : tr("relative error"));

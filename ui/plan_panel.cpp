@@ -123,6 +123,9 @@ void PlanPanel::addCalibrationPanel(CalibrationPanel* panel)
     toolRow_->addWidget(calibrationButton_);
     auto showState = [this] { calibrationButton_->setText(tr("Calibration (%1)").arg(calibration_->shortState())); };
     connect(panel, &CalibrationPanel::calibrationChanged, this, showState);
+    // The budget control plans on output error whenever statistics are chosen (loftq plan --calib).
+    budget_->setCalibrationSource([panel](QString* problem) { return panel->runCalibration(problem); });
+    connect(panel, &CalibrationPanel::calibrationChanged, budget_, &BudgetPanel::checkCurves);
     showState();
 }
 

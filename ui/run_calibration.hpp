@@ -2,7 +2,9 @@
 // The calibration a run uses (docs/calibration.md): the statistics, checked against the checkpoint,
 // held by the run for as long as it needs them (a collected file is removed with its last holder),
 // the damping and the objective. Plain values, copied to the run's thread.
+#include "loftq/budget.hpp"
 #include "loftq/calib_stats.hpp"
+#include "loftq/run_result_source.hpp"
 #include "loftq/runner.hpp"
 
 #include <memory>
@@ -25,6 +27,15 @@ struct RunCalibration {
         options.damping = stats ? damping : std::nullopt;
         options.weightObjective = stats && weightObjective;
     }
+    // The budget control measures on output error with them, as `loftq plan --calib` (whatever the
+    // objective: planning has none to choose). `options` points at the statistics.
+    void applyTo(BudgetOptions& options) const
+    {
+        options.calibration = stats.get();
+        options.damping = stats ? damping : std::nullopt;
+    }
+    // What "Evaluate run" needs to compute the run's layers again as it computed them.
+    RunResultCalibration forRunResult() const { return {stats, stats ? damping : std::nullopt, stats && weightObjective}; }
 };
 
 } // namespace loftq::ui

@@ -46,6 +46,7 @@ void RunController::start(std::shared_ptr<const Checkpoint> checkpoint, const Pl
     running_ = true;
     exporting_ = !options.outputDir.empty();
     measuresOutput_ = calibration.stats != nullptr;
+    calibration_ = calibration;
     cancel_ = false;
     QMetaObject::invokeMethod(worker_, [worker = worker_, checkpoint, plan, options, calibration] {
         worker->run(checkpoint, plan, options, calibration);
@@ -63,6 +64,7 @@ void RunController::markStopped()
 {
     running_ = false;
     exporting_ = false;
+    calibration_ = {};
 }
 
 } // namespace loftq::ui

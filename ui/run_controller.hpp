@@ -25,6 +25,8 @@ public:
     bool isExporting() const { return running_ && exporting_; }
     // Whether the run going on (or the last one) measures output errors: it has calibration statistics.
     bool measuresOutput() const { return measuresOutput_; }
+    // The calibration of the run going on (none once it stopped: it holds the statistics).
+    const RunCalibration& calibration() const { return calibration_; }
     // Ignored while a run is going on (the GUI disables starting then). `calibration` (none by
     // default: plain LoftQ) is held by the run until it ends.
     void start(std::shared_ptr<const Checkpoint> checkpoint, const Plan& plan, const RunOptions& options,
@@ -49,6 +51,7 @@ private:
     bool running_ = false;
     bool exporting_ = false;
     bool measuresOutput_ = false;
+    RunCalibration calibration_;
 };
 
 } // namespace loftq::ui

@@ -8,7 +8,7 @@ void RunResults::begin(const std::vector<std::pair<std::string, int>>& layers, b
 {
     layers_.clear();
     for (const auto& [name, steps] : layers)
-        layers_[name] = {LayerRunState::Waiting, steps, {}, std::nullopt};
+        layers_[name] = {LayerRunState::Waiting, steps, {}, {}, std::nullopt};
     progress_ = {};
     progress_.running = true;
     progress_.layerCount = int(layers.size());
@@ -35,17 +35,22 @@ void RunResults::apply(const ProgressEvent& e)
         if (it != layers_.end()) {
             it->second.state = LayerRunState::Running;
             it->second.stepErrors.clear();
+            it->second.stepOutputErrors.clear();
         }
         break;
     case Kind::StepFinished:
-        if (it != layers_.end())
+        if (it != layers_.end()) {
             it->second.stepErrors.push_back(e.relError);
+            if (e.outputRelError)
+                it->second.stepOutputErrors.push_back(*e.outputRelError);
+        }
         break;
     case Kind::LayerFinished:
         ++progress_.layersDone;
         if (it != layers_.end() && e.report) {
             it->second.report = e.report;
             it->second.stepErrors = e.report->stepErrors;
+            it->second.stepOutputErrors = e.report->stepOutputErrors;
             it->second.state = e.report->status == LayerStatus::Quantized ? LayerRunState::Done
                                : e.report->status == LayerStatus::Kept    ? LayerRunState::Kept
                                                                           : LayerRunState::Skipped;

@@ -18,6 +18,7 @@ struct LayerRunProgress {
     LayerRunState state = LayerRunState::NotRun;
     int plannedSteps = 0;
     std::vector<double> stepErrors;           // grows as steps finish
+    std::vector<double> stepOutputErrors;     // likewise, with the output objective
     std::optional<LayerReport> report;        // once the layer finished
 };
 

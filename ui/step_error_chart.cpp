@@ -35,14 +35,20 @@ QSharedPointer<QCPAxisTickerText> logTicks(double lo, double hi)
     return ticker;
 }
 
+QString titleFor(bool output)
+{
+    return output ? StepErrorChart::tr("Output error by alternating step: √(tr(E H Eᵀ) / tr(W H Wᵀ))")
+                  : StepErrorChart::tr("Error by alternating step: ‖W − Q − BA‖ / ‖W‖");
+}
+
 } // namespace
 
 StepErrorChart::StepErrorChart(const PlanDocument& document, const RunResults& results, QWidget* parent)
-    : RunChart(tr("Error by alternating step: ‖W − Q − BA‖ / ‖W‖"), document, results, parent)
+    : RunChart(titleFor(false), document, results, parent)
 {
+    addMetricBox();
     auto* p = plot();
     p->xAxis->setLabel(tr("alternating step"));
-    p->yAxis->setLabel(tr("relative error (log scale)"));
     // Log scale: 2-bit and 4-bit layers differ by 5x in error; each line's fall stays visible.
     p->yAxis->setScaleType(QCPAxis::stLogarithmic);
     QSharedPointer<QCPAxisTickerFixed> integerTicks(new QCPAxisTickerFixed);
@@ -61,7 +67,10 @@ StepErrorChart::StepErrorChart(const PlanDocument& document, const RunResults& r
 
 void StepErrorChart::rebuild()
 {
+    const bool output = updateMetricBox();
+    setTitle(titleFor(output));
     auto* p = plot();
+    p->yAxis->setLabel(output ? tr("relative output error (log scale)") : tr("relative error (log scale)"));
     p->clearGraphs();
     p->clearItems();
     std::set<QString> rolesInLegend;
@@ -73,9 +82,12 @@ void StepErrorChart::rebuild()
             const auto& name = planned.layer.tensorName;
             const bool highlighted = isHighlighted(name);
             const auto* result = results().find(name);
-            if (highlighted != drawHighlighted || !result || result->stepErrors.empty())
+            if (highlighted != drawHighlighted || !result)
                 continue;
-            const auto& errors = result->stepErrors;
+            // A layer that fell back to the weight objective has no output errors: no line.
+            const auto& errors = output ? result->stepOutputErrors : result->stepErrors;
+            if (errors.empty())
+                continue;
             QVector<double> x, y;
             for (std::size_t i = 0; i < errors.size(); ++i) {
                 x << double(i + 1);

@@ -1,6 +1,7 @@
 #pragma once
 // Error against alternating step, one line per layer coloured by role; selected layers are drawn
-// bold with their best step marked, the rest fade. Grows live while a run reports steps.
+// bold with their best step marked, the rest fade. Grows live while a run reports steps. For a run
+// with calibration statistics it can draw each step's relative output error instead.
 #include "run_chart.hpp"
 
 namespace loftq::ui {

@@ -1,29 +1,36 @@
 // The calibration of the plan panel on the demo model (pico-llama-2L, byte-level), driven through
 // the window: a text's statistics are collected in the background into a file the workbench owns
 // (removed once nothing holds them); an output-objective run fills the output-error columns and the
-// chart with the run's own figures; a weight-objective run measures them too, and the evaluation
-// history tells the two apart; another model's statistics, a file that is none, a text too short
+// charts with the run's own figures; "Evaluate run" of an output-objective run gives its export's
+// figures; a weight-objective run measures them too, and the evaluation history tells the two apart;
+// the budget control plans on output error with rank choices as planForBudget does; another model's statistics, a file that is none, a text too short
 // for one window and a negative damping are refused with a message and start no run; a layer whose
 // H cannot be factored shows its fallback; cancelling and closing the window during a collection
 // leave no file; the choices persist.
+#include "budget_panel.hpp"
+#include "budget_text.hpp"
 #include "calibration_controller.hpp"
 #include "calibration_panel.hpp"
+#include "eval_controller.hpp"
 #include "eval_history_model.hpp"
 #include "eval_panel.hpp"
 #include "export_dialog.hpp"
 #include "layer_error_chart.hpp"
 #include "layer_table_model.hpp"
 #include "main_window.hpp"
+#include "step_error_chart.hpp"
 #include "meta_types.hpp"
 #include "plan_panel.hpp"
 #include "ui_test_support.hpp"
 #include "workbench_settings.hpp"
 #include "workspace.hpp"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -33,6 +40,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <set>
 #include <qcustomplot.h>
 
 using namespace loftq;
@@ -52,6 +62,14 @@ constexpr int kDemoInputs = 8; // per block: q/k/v, o, gate/up, down
 QString calibrationText() { return QStringLiteral(LOFTQ_SOURCE_DIR "/tests/data/model/gpl-2.txt"); }
 // loftq calibrate's statistics of the llama test fixture: another model than the demo.
 QString otherModelsStatistics() { return QStringLiteral(LOFTQ_SOURCE_DIR "/tests/data/calib/llama-f16.safetensors"); }
+
+// The evaluation reads another text than the calibration: 15 windows of 64 bytes.
+QString evaluationText() { return QStringLiteral(LOFTQ_SOURCE_DIR "/tests/data/model/apache-2.0.txt"); }
+constexpr int kEvalContext = 64;
+constexpr int kEvalTokens = 1000;
+// "Evaluate run" computes what the export stores, and the two forward passes read the same float32
+// values: the figures agree to float rounding of the sums (the reports' figures pass through JSON).
+constexpr double kSameModelTolerance = 1e-9;
 
 QString cell(const LayerTableModel& model, int row, int column) { return model.index(row, column).data().toString(); }
 
@@ -137,6 +155,33 @@ private:
         return finished.first().first().value<RunReport>();
     }
 
+    // Starts an evaluation and waits for its figures.
+    bool evaluated(const std::function<void()>& start)
+    {
+        auto* eval = window->evalPanel();
+        eval->setTextFile(evaluationText());
+        eval->contextBox()->setValue(kEvalContext);
+        eval->tokensBox()->setValue(kEvalTokens);
+        QSignalSpy finished(eval->controller(), &EvalController::finished);
+        QSignalSpy stopped(eval->controller(), &EvalController::stopped);
+        start();
+        const bool done = stopped.wait(test::engineMs(120000)) && finished.count() == 1;
+        if (!done)
+            qInfo("not evaluated: %s", qPrintable(eval->statusLabel()->text()));
+        return done;
+    }
+
+    // Presses Measure in the budget control and waits for a solution or a refusal.
+    bool measureBudget()
+    {
+        auto* budget = budgetPanel();
+        budget->measureButton()->click();
+        return QTest::qWaitFor([&] { return budget->solution().has_value() || !budget->measureButton()->text().contains("Cancel"); },
+                               test::engineMs(120000)) &&
+               QTest::qWaitFor([&] { return budget->solution().has_value(); }, 2000);
+    }
+    BudgetPanel* budgetPanel() const { return window->workspace()->planPanel()->budgetPanel(); }
+
     // Whether Run was refused with `why` in the run strip's status, and nothing started.
     bool runRefused(const QString& why)
     {
@@ -209,9 +254,23 @@ private slots:
             QCOMPARE(manifest.configSha256, configSha256(*window->document().checkpoint()));
         }
 
+        QSignalSpy events(&window->runController(), &RunController::progress);
         const auto report = run();
         QVERIFY(report);
         QVERIFY(report->calibration.find("gpl-2.txt") != std::string::npos);
+        // Each step's output error comes as the step finishes (the step chart grows live), and they
+        // are the report's.
+        std::map<std::string, std::vector<double>> liveOutputErrors;
+        for (const auto& args : events) {
+            const auto e = args.first().value<ProgressEvent>();
+            if (e.kind == ProgressEvent::Kind::StepFinished) {
+                QVERIFY(e.outputRelError);
+                liveOutputErrors[e.layer].push_back(*e.outputRelError);
+            }
+        }
+        QCOMPARE(liveOutputErrors.size(), report->layers.size());
+        for (const auto& layer : report->layers)
+            QCOMPARE(liveOutputErrors[layer.layer.tensorName], layer.stepOutputErrors);
         QVERIFY(!table->isColumnHidden(LayerTableModel::QloraOutputError));
         QVERIFY(!table->isColumnHidden(LayerTableModel::LoftqOutputError));
         QCOMPARE(model.rowCount(), int(report->layers.size()));
@@ -248,10 +307,30 @@ private slots:
         QCOMPARE(barValues(chart->plot(), 0).front(),
                  window->results().find(layers.front().layer.tensorName)->report->qloraRelError);
 
-        // The evaluation cannot recompute output-aware adapters: Evaluate run says to export instead.
-        QVERIFY(window->evalPanel()->runIsOutputAware());
-        QVERIFY(!window->evalPanel()->runButton()->isEnabled());
-        QVERIFY(window->evalPanel()->runButton()->toolTip().contains("Evaluate export"));
+        // The per-step chart draws each step's output error when asked, one line per layer in model
+        // order, and the weight errors otherwise.
+        auto* steps = window->workspace()->stepChart();
+        steps->setMetric(StepErrorChart::Metric::Output);
+        QVERIFY(steps->showsOutputError());
+        QVERIFY(steps->saveImage(home.filePath("output-steps.png")));
+        QVERIFY(steps->title().contains("Output error"));
+        QCOMPARE(steps->plot()->graphCount(), int(layers.size()));
+        for (std::size_t i = 0; i < layers.size(); ++i) {
+            const auto& stepOutput = window->results().find(layers[i].layer.tensorName)->report->stepOutputErrors;
+            QCOMPARE(stepOutput.size(), std::size_t(2));
+            const auto* data = steps->plot()->graph(int(i))->data().data();
+            QCOMPARE(std::size_t(data->size()), stepOutput.size());
+            for (std::size_t s = 0; s < stepOutput.size(); ++s)
+                QCOMPARE(data->at(int(s))->value, stepOutput[s]);
+        }
+        steps->setMetric(StepErrorChart::Metric::Weight);
+        QVERIFY(steps->saveImage(home.filePath("weight-steps.png")));
+        QVERIFY(!steps->title().contains("Output error"));
+        QCOMPARE(steps->plot()->graph(0)->data()->at(0)->value,
+                 window->results().find(layers.front().layer.tensorName)->stepErrors.front());
+
+        // Evaluate run computes the output-aware adapters again (evaluateRunOfAnOutputRunIsItsExport).
+        QVERIFY(window->evalPanel()->runButton()->isEnabled());
 
         // Plain LoftQ again: the columns go, and the collected file with the last holder.
         panel()->setSource(CalibrationSource::None);
@@ -277,7 +356,6 @@ private slots:
             weightOnly += *weight->layers[i].outputRelError;
         }
         QVERIFY2(outputAware < weightOnly, qPrintable(QString("%1 vs %2").arg(outputAware).arg(weightOnly)));
-        QVERIFY(!window->evalPanel()->runIsOutputAware()); // plain LoftQ steps: Evaluate run reproduces them
         QVERIFY(window->evalPanel()->runButton()->isEnabled());
 
         // Side by side in the history, with each run's objective and mean output error.
@@ -315,6 +393,125 @@ private slots:
         QVERIFY(digest.meanOutputError);
         // The export's run reproduces the measuring run's (JSON keeps doubles to the last bit or so).
         QVERIFY(std::abs(*digest.meanOutputError - weightOnly / double(weight->layers.size())) < 1e-12);
+    }
+
+    // "Evaluate run" of an output-objective run computes its layers again with the run's statistics,
+    // damping and objective: its figures are those of the export written from the same run. A
+    // weight-objective run's evaluation joins it in the history, each with its objective.
+    void evaluateRunOfAnOutputRunIsItsExport()
+    {
+        QVERIFY(collect(calibrationText()));
+        panel()->dampingEdit()->setText(QStringLiteral("0.05")); // not the default: the damping travels too
+        QVERIFY(run());
+        auto* eval = window->evalPanel();
+        QVERIFY(evaluated([&] { QTest::mouseClick(eval->runButton(), Qt::LeftButton); }));
+
+        auto* dialog = window->showExportDialog();
+        QVERIFY(dialog);
+        const QString out = home.filePath("output-objective-export");
+        dialog->setOutputDirectory(out);
+        QSignalSpy exported(dialog, &ExportDialog::exported);
+        dialog->startExport();
+        QVERIFY(exported.wait(test::engineMs(60000)));
+        dialog->close();
+        QVERIFY(evaluated([&] { eval->evaluateExport(out); }));
+
+        const auto& history = *eval->historyModel();
+        QCOMPARE(history.rowCount(), 2);
+        QCOMPARE(history.index(0, EvalHistoryModel::Objective).data().toString(), QString("output"));
+        QCOMPARE(history.index(1, EvalHistoryModel::Objective).data().toString(), QString("output"));
+        for (const int column : {int(EvalHistoryModel::KlQlora), int(EvalHistoryModel::KlLoftq),
+                                 int(EvalHistoryModel::AgreementLoftq), int(EvalHistoryModel::Nll),
+                                 int(EvalHistoryModel::WeightError), int(EvalHistoryModel::OutputError)}) {
+            const double fromRun = history.index(0, column).data(Qt::UserRole).toDouble();
+            const double fromExport = history.index(1, column).data(Qt::UserRole).toDouble();
+            QVERIFY2(std::abs(fromRun - fromExport) <= kSameModelTolerance * std::max(1.0, std::abs(fromRun)),
+                     qPrintable(QStringLiteral("column %1: run %2, export %3").arg(column).arg(fromRun).arg(fromExport)));
+        }
+
+        // The same plan with plain LoftQ steps: another model, and the history says which is which.
+        panel()->objectiveBox()->setCurrentIndex(panel()->objectiveBox()->findData(true));
+        QVERIFY(run());
+        QVERIFY(evaluated([&] { QTest::mouseClick(eval->runButton(), Qt::LeftButton); }));
+        QCOMPARE(history.rowCount(), 3);
+        QCOMPARE(history.index(2, EvalHistoryModel::Objective).data().toString(), QString("weight"));
+        const double outputKl = history.index(0, EvalHistoryModel::KlLoftq).data(Qt::UserRole).toDouble();
+        const double weightKl = history.index(2, EvalHistoryModel::KlLoftq).data(Qt::UserRole).toDouble();
+        qInfo("KL(original || LoftQ) on %s: output objective %.5f, weight objective %.5f",
+              qPrintable(QFileInfo(evaluationText()).fileName()), outputKl, weightKl);
+        QVERIFY(std::abs(outputKl - weightKl) > 1e3 * kSameModelTolerance);
+    }
+
+    // With statistics chosen the budget control plans on output error, as loftq plan --calib, with
+    // rank choices (4 or 16, the plan's rank being 8): the bits and ranks it applies and the error it shows are planForBudget's with
+    // the same statistics and choices, and the label says it is the output error. Statistics that
+    // are not ready measure nothing; choosing None makes the curves stale, and measured again they
+    // are the weight error's.
+    void budgetPlansOnOutputErrorWithRankChoices()
+    {
+        window->workspace()->planPanel()->setBudgetVisible(true);
+        auto* budget = budgetPanel();
+        budget->bitsBox(8)->setChecked(false); // fewer settings to measure
+        budget->budgetEdit()->setText(QStringLiteral("3 bits"));
+        budget->ranksEdit()->setText(QStringLiteral("4, 16"));
+        QVERIFY(!refusedStatistics(otherModelsStatistics()).isEmpty());
+        QVERIFY(!measureBudget());
+        QVERIFY(!budget->hasCurves());
+        QVERIFY2(budget->resultLabel()->text().contains("Not measured") &&
+                     budget->resultLabel()->text().contains("No calibration statistics are ready"),
+                 qPrintable(budget->resultLabel()->text()));
+
+        QVERIFY(collect(calibrationText()));
+        const Plan base = window->document().plan();
+        QVERIFY(measureBudget());
+        const BudgetSolution shown = *budget->solution();
+        BudgetOptions options;
+        options.bits = {2, 3, 4};
+        options.ranks = {4, 16};
+        const auto calibration = panel()->runCalibration();
+        QVERIFY(calibration && calibration->stats);
+        calibration->applyTo(options);
+        const auto& checkpoint = *window->document().checkpoint();
+        const Budget threeBits{Budget::Kind::AverageBits, 3};
+        const auto engine = planForBudget(checkpoint, base, threeBits, options);
+        QVERIFY(engine.curves.front().output);
+        QVERIFY(shown.outputError);
+        QCOMPARE(shown.summary.totalRelError, engine.summary.totalRelError);
+        QCOMPARE(shown.summary.bytes, engine.summary.bytes);
+        const QString label = budget->resultLabel()->text();
+        QVERIFY2(label.contains("output error " + errorText(engine.summary.totalRelError)), qPrintable(label));
+        QVERIFY(budget->resultLabel()->toolTip().startsWith("Expected total relative output error"));
+        std::set<int> ranks;
+        for (const auto& curve : engine.curves) {
+            const LayerPlan planned = engine.plan.resolve(curve.layer);
+            const LayerPatch& patch = shown.patches.at(curve.layer.tensorName);
+            QCOMPARE(patch.bits, std::optional(planned.bits));
+            QCOMPARE(patch.rank, std::optional(planned.rank));
+            ranks.insert(planned.rank);
+        }
+        QString chosen;
+        for (int r : ranks)
+            chosen += QString::number(r) + " ";
+        qInfo("3 bits, ranks 4 or 16, on output error: ranks %s chosen, expected output error %.5f",
+              qPrintable(chosen), engine.summary.totalRelError);
+        QVERIFY(!ranks.count(8)); // the planned rank is not among the choices: the ranks are the planner's
+        budget->applyButton()->click();
+        for (const auto& row : window->document().layers())
+            QCOMPARE(row.plan.rank, *shown.patches.at(row.layer.tensorName).rank);
+        QVERIFY(budget->hasCurves()); // applying is no reason to measure again
+
+        // Plain LoftQ: the output curves no longer apply; measured again, they are weight errors.
+        panel()->setSource(CalibrationSource::None);
+        QVERIFY(!budget->hasCurves());
+        QVERIFY(measureBudget());
+        options.calibration = nullptr;
+        options.damping.reset();
+        const auto weight = planForBudget(checkpoint, window->document().plan(), threeBits, options);
+        QVERIFY(!weight.curves.front().output);
+        QVERIFY(!budget->solution()->outputError);
+        QCOMPARE(budget->solution()->summary.totalRelError, weight.summary.totalRelError);
+        QVERIFY(budget->resultLabel()->text().contains("weight error " + errorText(weight.summary.totalRelError)));
+        QVERIFY(budget->resultLabel()->toolTip().startsWith("Expected total relative weight error"));
     }
 
     void anotherModelsStatisticsAreRefused()

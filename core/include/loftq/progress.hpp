@@ -17,6 +17,9 @@ struct ProgressEvent {
     std::string layer;         // tensor name
     int step = 0;              // StepFinished: 1-based step
     double relError = 0;       // StepFinished: that step's error
+    // StepFinished, output objective: that step's relative output error, for the workbench's live
+    // chart. Not in toJson: the CLI's JSON lines stay as they were (the report has these errors).
+    std::optional<double> outputRelError;
     double elapsedSeconds = 0; // since the run started
     double fractionDone = 0;   // 0..1, weighted by matrix work
     double etaSeconds = -1;    // -1 while unknown

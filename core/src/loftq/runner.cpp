@@ -228,7 +228,8 @@ private:
             [&](const LoftqStep& s) {
                 ++stepsDone;
                 clock_.emit({.kind = ProgressEvent::Kind::StepFinished, .layerIndex = index,
-                             .layer = tensor.info.name, .step = s.step, .relError = s.relError},
+                             .layer = tensor.info.name, .step = s.step, .relError = s.relError,
+                             .outputRelError = s.outputRelError},
                             workDone_ + double(pl.layer.elements()) * stepsDone);
             },
             cancel_);

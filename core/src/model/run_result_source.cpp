@@ -2,6 +2,7 @@
 // planned layer's LoftQ computed again, the way runJob computes it, when the evaluation reads it.
 #include "loftq/run_result_source.hpp"
 
+#include "loftq/calib_run.hpp"
 #include "loftq/dtype.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/layer_job.hpp"
@@ -22,7 +23,7 @@ struct ExportedLayer {
 class RunResultSource final : public ModelSource {
 public:
     RunResultSource(std::shared_ptr<const Checkpoint> checkpoint, const Plan& plan, ModelVariant variant, int threads,
-                    const std::atomic<bool>* cancel)
+                    const RunResultCalibration& calibration, const std::atomic<bool>* cancel)
         : checkpoint_(std::move(checkpoint)), original_(openModelSource(checkpoint_->path(), ModelVariant::Backbone)),
           plan_(plan), variant_(variant), threads_(threads), cancel_(cancel)
     {
@@ -32,6 +33,14 @@ public:
             // What the runner keeps unquantized stays the original's here too.
             if (planned.plan.quantize && checkQuantizable(spec, planned.layer.elements()).empty())
                 layers_.emplace(planned.layer.tensorName, std::move(planned));
+        }
+        // A weight-objective run measured output errors but took plain LoftQ steps: nothing to reproduce.
+        if (calibration.stats && !calibration.weightObjective) {
+            stats_ = calibration.stats;
+            std::vector<LayerDescriptor> targets;
+            for (const auto& [name, planned] : layers_)
+                targets.push_back(planned.layer);
+            outputs_.emplace(*stats_, calibration.damping, *checkpoint_, targets);
         }
     }
 
@@ -84,12 +93,16 @@ private:
         return last_;
     }
 
-    // runJob's steps for one layer: its settings and seed, then Q in the source dtype and the
+    // runJob's steps for one layer: its settings, seed and objective (a layer whose H cannot be
+    // factored falls back to the weight objective there too), then Q in the source dtype and the
     // adapter as PEFT applies it, (alpha / r) B A, with sqrt(r / alpha) stored on each factor.
     ExportedLayer compute(const PlannedLayer& planned) const
     {
         const MatrixRM W = readLayerWeight(*checkpoint_, planned.layer);
-        const auto result = runLoftq(W, loftqSettingsFor(plan_, planned, threads_), {}, cancel_);
+        LoftqSettings settings = loftqSettingsFor(plan_, planned, threads_);
+        const LayerObjective objective = outputs_ ? outputs_->objectiveFor(planned.layer) : LayerObjective{};
+        settings.output = objective.output.get();
+        const auto result = runLoftq(W, settings, {}, cancel_);
         ExportedLayer out{planned.layer.tensorName, result.Q, {}};
         roundTripThrough(planned.layer.dtype, out.Q.data(), std::size_t(out.Q.size()));
         const double rank = double(result.A.rows());
@@ -110,6 +123,8 @@ private:
     int threads_;
     const std::atomic<bool>* cancel_;
     std::map<std::string, PlannedLayer> layers_; // the layers LoftQ quantizes, by tensor name
+    std::shared_ptr<const CalibrationStats> stats_; // what outputs_ reads
+    mutable std::optional<OutputObjectiveSource> outputs_; // an output-objective run's; used under mutex_
     mutable std::mutex mutex_;
     mutable ExportedLayer last_;
 };
@@ -117,11 +132,13 @@ private:
 } // namespace
 
 std::unique_ptr<ModelSource> openRunResultSource(std::shared_ptr<const Checkpoint> checkpoint, const Plan& plan,
-                                                 ModelVariant variant, int threads, const std::atomic<bool>* cancel)
+                                                 ModelVariant variant, int threads,
+                                                 const RunResultCalibration& calibration,
+                                                 const std::atomic<bool>* cancel)
 {
     if (!checkpoint)
         throwBadInput("run result", "no checkpoint");
-    return std::make_unique<RunResultSource>(std::move(checkpoint), plan, variant, threads, cancel);
+    return std::make_unique<RunResultSource>(std::move(checkpoint), plan, variant, threads, calibration, cancel);
 }
 
 } // namespace loftq
