@@ -43,6 +43,10 @@ public:
 
 private:
     OutputObjective() = default;
+    Eigen::MatrixXf timesL(const Eigen::MatrixXf& X, int threads) const;           // L X
+    Eigen::MatrixXf timesLTransposed(const Eigen::MatrixXf& X, int threads) const; // L^T X
+    Eigen::MatrixXf withoutL(const Eigen::MatrixXf& AL, int threads) const;        // (A L) L^{-1}
+
     Eigen::MatrixXf L_;  // lower Cholesky factor of H + lambda I, in x in (upper part zero)
     double lambda_ = 0;
 };
