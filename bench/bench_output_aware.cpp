@@ -84,7 +84,7 @@ int main(int argc, char** argv)
         const Eigen::MatrixXd H = hessian(s.cols, tokens);
         auto start = std::chrono::steady_clock::now();
         std::string problem;
-        const auto objective = OutputObjective::create(H, kDefaultDamping, problem);
+        const auto objective = OutputObjective::create(H, kDefaultDamping, problem, threads);
         const double choleskySeconds = bench::secondsSince(start);
         if (!objective) {
             std::fprintf(stderr, "no objective: %s\n", problem.c_str());

@@ -4,10 +4,10 @@
 // is never formed; ||M||^2 takes one pass over R's row chunks. Products with L run over fixed row
 // chunks (any thread count gives the same results).
 #include "loftq/calib_objective.hpp"
+#include "linalg/parallel_cholesky.hpp"
 #include "linalg/parallel_gemm.hpp"
 #include "linalg/row_chunks.hpp"
 
-#include <Eigen/Cholesky>
 #include <cmath>
 
 namespace loftq {
@@ -53,7 +53,7 @@ double squaredOutputByChunks(const Eigen::MatrixXf& L, double lambda, Eigen::Ind
 } // namespace
 
 std::shared_ptr<const OutputObjective> OutputObjective::create(const Eigen::MatrixXd& H, double damping,
-                                                              std::string& problem)
+                                                              std::string& problem, int threads)
 {
     problem.clear();
     if (H.rows() != H.cols() || H.rows() == 0) {
@@ -75,8 +75,7 @@ std::shared_ptr<const OutputObjective> OutputObjective::create(const Eigen::Matr
     // inputs with a few very large activation channels, and the factorization would fail.
     Eigen::MatrixXd damped = H;
     damped.diagonal().array() += objective->lambda_;
-    Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(damped);
-    const double smallestPivot = llt.info() == Eigen::Success ? damped.diagonal().minCoeff() : 0.0;
+    const double smallestPivot = choleskyInPlace(damped, threads) ? damped.diagonal().minCoeff() : 0.0;
     if (!(smallestPivot > kSmallestPivotShare * std::sqrt(meanDiagonal))) {
         problem = "H + lambda I has no usable Cholesky factor (H is singular; raise --damping)";
         return nullptr;
@@ -101,6 +100,30 @@ double OutputObjective::squaredOutputOf(Eigen::Ref<const MatrixRM> W, Eigen::Ref
             e.noalias() -= B.middleRows(begin, len) * A;
         return e;
     }));
+}
+
+double OutputObjective::squaredOutputWithAdapter(Eigen::Ref<const MatrixRM> W, Eigen::Ref<const MatrixRM> Q,
+                                                 const Eigen::MatrixXf& B, const Eigen::MatrixXf& A,
+                                                 double squaredOutputOfE, const Eigen::MatrixXf& B2,
+                                                 const Eigen::MatrixXf& A2, int threads) const
+{
+    // D = F G, F = [B2, -B], G = [A2; A]: tr(E' H E'^T) = tr(E H E^T) - 2 <F, E (H G^T)> + <F^T F, G H G^T>,
+    // with H G^T = L (L^T G^T) - lambda G^T.
+    const Eigen::Index r2 = B2.cols(), r = B.cols();
+    Eigen::MatrixXf F(W.rows(), r2 + r), Gt(W.cols(), r2 + r);
+    F << B2, -B;
+    Gt << A2.transpose(), A.transpose();
+    const Eigen::MatrixXf HGt = timesL(timesLTransposed(Gt, threads), threads) - float(lambda_) * Gt;
+    const double cross = sumOverRowChunks(W.rows(), kRowChunk, threads, [&](Eigen::Index begin, Eigen::Index len) {
+        MatrixRM e = W.middleRows(begin, len) - Q.middleRows(begin, len);
+        if (r > 0)
+            e.noalias() -= B.middleRows(begin, len) * A;
+        const Eigen::MatrixXf eHGt = e * HGt;
+        return (eHGt.cast<double>().array() * F.middleRows(begin, len).cast<double>().array()).sum();
+    });
+    const Eigen::MatrixXd GHGt = Gt.cast<double>().transpose() * HGt.cast<double>();
+    const Eigen::MatrixXd FtF = F.cast<double>().transpose() * F.cast<double>();
+    return std::max(0.0, squaredOutputOfE - 2 * cross + (FtF.array() * GHGt.array()).sum());
 }
 
 Eigen::MatrixXf OutputObjective::timesL(const Eigen::MatrixXf& X, int threads) const
