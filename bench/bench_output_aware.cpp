@@ -9,29 +9,12 @@
 
 #include <cstdio>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 using namespace loftq;
 
 namespace {
-
-struct Size {
-    Eigen::Index rows, cols;
-};
-
-std::vector<Size> parseSizes(const std::string& text)
-{
-    std::vector<Size> out;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        const auto x = item.find('x');
-        out.push_back({std::stol(item.substr(0, x)), std::stol(item.substr(x + 1))});
-    }
-    return out;
-}
 
 // H = X^T X of Gaussian activations with a few loud channels, as LLM inputs have. Its values do
 // not change the cost; its rank (tokens) does not either, the damping makes it full rank.
@@ -52,13 +35,13 @@ Eigen::MatrixXd hessian(Eigen::Index in, Eigen::Index tokens)
 
 int main(int argc, char** argv)
 {
-    std::vector<Size> sizes{{4096, 4096}, {4096, 11008}};
+    std::vector<bench::Size> sizes{{4096, 4096}, {4096, 11008}};
     int rank = 16, bits = 2, steps = 5, threads = 2, tokens = 512;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
         if (a == "--sizes")
-            sizes = parseSizes(next());
+            sizes = bench::parseSizes(next());
         else if (a == "--rank")
             rank = std::stoi(next());
         else if (a == "--bits")
