@@ -8,7 +8,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,26 +15,10 @@ using namespace loftq;
 
 namespace {
 
-struct Size {
-    Eigen::Index rows, cols;
-};
-
-std::vector<Size> parseSizes(const std::string& text)
-{
-    std::vector<Size> out;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        const auto x = item.find('x');
-        out.push_back({std::stol(item.substr(0, x)), std::stol(item.substr(x + 1))});
-    }
-    return out;
-}
-
 // Floating-point work the fast path did: each product with the residual (m n k multiply-adds, k
 // the sketch's columns) and the low-rank update B A of the next step's fused pass (m n r), 2
 // flops each.
-double fastFlops(const Size& s, const LoftqResult& r, int rank)
+double fastFlops(const bench::Size& s, const LoftqResult& r, int rank)
 {
     const double mn = double(s.rows) * double(s.cols);
     double total = 0;
@@ -44,7 +27,7 @@ double fastFlops(const Size& s, const LoftqResult& r, int rank)
     return total;
 }
 
-double gemmRoofline(const Size& s, int k, int threads)
+double gemmRoofline(const bench::Size& s, int k, int threads)
 {
     const MatrixRM A = MatrixRM::Random(s.rows, s.cols);
     const Eigen::MatrixXf X = Eigen::MatrixXf::Random(s.cols, k);
@@ -63,7 +46,7 @@ double gemmRoofline(const Size& s, int k, int threads)
 
 int main(int argc, char** argv)
 {
-    std::vector<Size> sizes{{1024, 1024}, {2048, 2048}};
+    std::vector<bench::Size> sizes{{1024, 1024}, {2048, 2048}};
     int rank = 64, bits = 2, steps = 5, threads = 2;
     bool exact = true, gaussian = false;
     const SvdOptions defaults;
@@ -73,7 +56,7 @@ int main(int argc, char** argv)
         const std::string a = argv[i];
         auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
         if (a == "--sizes")
-            sizes = parseSizes(next());
+            sizes = bench::parseSizes(next());
         else if (a == "--rank")
             rank = std::stoi(next());
         else if (a == "--bits")

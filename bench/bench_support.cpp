@@ -6,6 +6,7 @@
 #include <fstream>
 #include <omp.h>
 #include <random>
+#include <sstream>
 #include <thread>
 
 namespace loftq::bench {
@@ -34,6 +35,18 @@ std::string machineDescription()
 void printMachine()
 {
     std::printf("machine: %s\n%s\n", machineDescription().c_str(), cpu::levelReport().c_str());
+}
+
+std::vector<Size> parseSizes(const std::string& text)
+{
+    std::vector<Size> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        const auto x = item.find('x');
+        out.push_back({std::stol(item.substr(0, x)), std::stol(item.substr(x + 1))});
+    }
+    return out;
 }
 
 double secondsSince(std::chrono::steady_clock::time_point start)

@@ -5,12 +5,19 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace loftq::bench {
 
 // CPU model, core count and memory, one line.
 std::string machineDescription();
 void printMachine();
+
+// A matrix shape, rows x cols; "1024x1024,2048x4096" from a --sizes option.
+struct Size {
+    Eigen::Index rows, cols;
+};
+std::vector<Size> parseSizes(const std::string& text);
 
 double secondsSince(std::chrono::steady_clock::time_point start);
 

@@ -2,8 +2,11 @@
 // tr(E (H + lambda I) E^T) (Eckart-Young on (W - Q) L, checked in double precision and against
 // every other update tried), reduces to LoftQ's plain step when H is the identity, and the
 // output-aware loop never ends worse than its step 1 and gives the same bits at any thread count.
+// The randomized path, which never forms R L, agrees with the randomized SVD of R L formed
+// explicitly, and the blocked parallel Cholesky with Eigen's.
 #include "loftq/calib_objective.hpp"
 #include "loftq/loftq_matrix.hpp"
+#include "linalg/parallel_cholesky.hpp"
 
 #include <Eigen/SVD>
 #include <QtTest>
@@ -18,6 +21,12 @@ constexpr double kFloatTolerance = 2e-4;
 // How much worse than the closed form any other update must be (relative): the competitors below
 // are all at least this far from the optimum, so a tie within rounding is not a pass.
 constexpr double kMargin = 1e-6;
+// The implicit randomized SVD (products R (L X), L^T (R^T Y)) against the same iterations on R L
+// formed explicitly: the same arithmetic associated differently, so float rounding (about 1e-6),
+// amplified by the subspace iteration's sensitivity to its inputs (about 1 / spectral gap).
+constexpr double kImplicitTolerance = 1e-4;
+// Blocked Cholesky against Eigen's unblocked-order LLT, both float64: rounding only.
+constexpr double kCholeskyTolerance = 1e-12;
 
 MatrixRM gaussianMatrix(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed, float scale = 1.0f)
 {
@@ -161,6 +170,68 @@ private slots:
         QVERIFY(std::fabs(objective->squaredOutput(E, 3) - direct) <= kFloatTolerance * direct);
         const MatrixRM zero = MatrixRM::Zero(70, 40);
         QVERIFY(std::fabs(objective->squaredOutputOf(E, zero, {}, {}, 2) - direct) <= kFloatTolerance * direct);
+    }
+
+    void implicitFitEqualsTheExplicitOne()
+    {
+        // 300 x 600: the factor's panels and R's row chunks both span several blocks.
+        const auto p = makeProblem(300, 600, 900, kDefaultDamping, 41);
+        const MatrixRM R = p.W - p.Q;
+        SvdOptions fast;
+        fast.minPowerIterations = fast.maxPowerIterations = 1; // one path for both
+        fast.seed = 5;
+        fast.threads = 2;
+        const double normR = R.cast<double>().squaredNorm();
+        const auto implicit = p.objective->fit(R, normR, 16, fast, nullptr);
+
+        Eigen::MatrixXd damped = p.H;
+        damped.diagonal().array() += p.lambda;
+        const Eigen::MatrixXd L = damped.llt().matrixL();
+        const MatrixRM M = (R.cast<double>() * L).cast<float>();
+        const auto explicitFit = fitLowRank(M, M.cast<double>().squaredNorm(), 16, fast, nullptr);
+        const Eigen::MatrixXd explicitBA = explicitFit.B.cast<double>() * explicitFit.A.cast<double>() *
+                                           L.triangularView<Eigen::Lower>().solve(Eigen::MatrixXd::Identity(600, 600));
+        const Eigen::MatrixXd implicitBA = (implicit.B * implicit.A).cast<double>();
+        const double difference = (implicitBA - explicitBA).norm() / explicitBA.norm();
+        QVERIFY2(difference <= kImplicitTolerance, qPrintable(QString("B A differs by %1").arg(difference)));
+        QCOMPARE(implicit.products, explicitFit.products);
+        const double explicitOutput = explicitFit.weightSquaredError - p.lambda * (R.cast<double>() - explicitBA).squaredNorm();
+        QVERIFY(std::fabs(*implicit.outputSquaredError - explicitOutput) <= kImplicitTolerance * explicitOutput);
+    }
+
+    void choleskyIsEigensAtAnyThreadCount()
+    {
+        // 700 wide: two full blocks of 256 and a partial one.
+        Eigen::MatrixXd H = gram(activations(900, 700, 43));
+        H.diagonal().array() += 1e-2 * H.diagonal().mean();
+        const Eigen::MatrixXd reference = H.llt().matrixL();
+        Eigen::MatrixXd one = H, three = H;
+        QVERIFY(choleskyInPlace(one, 1));
+        QVERIFY(choleskyInPlace(three, 3));
+        const Eigen::MatrixXd L = one.triangularView<Eigen::Lower>();
+        QVERIFY((L - reference).norm() <= kCholeskyTolerance * reference.norm());
+        QVERIFY(Eigen::MatrixXd(three.triangularView<Eigen::Lower>()) == L);
+        Eigen::MatrixXd indefinite = H;
+        indefinite(650, 650) = -1;
+        QVERIFY(!choleskyInPlace(indefinite, 2));
+    }
+
+    void adapterChangeNeedsNoPass()
+    {
+        // The exported adapter's output error from the measured one's, against a full pass.
+        const auto p = makeProblem(300, 200, 400, kDefaultDamping, 51);
+        const MatrixRM R = p.W - p.Q;
+        const auto fit = p.objective->fit(R, R.cast<double>().squaredNorm(), 8, exactSvd(), nullptr);
+        const double measured = p.objective->squaredOutputOf(p.W, p.Q, fit.B, fit.A, 2);
+        // Rounded as bf16 would (about 4e-3), and an unrelated adapter of another rank.
+        const Eigen::MatrixXf roundedB = fit.B * 1.004f, roundedA = fit.A * 0.997f;
+        const Eigen::MatrixXf otherB = gaussianMatrix(300, 3, 52) * 0.1f, otherA = gaussianMatrix(3, 200, 53) * 0.1f;
+        for (const auto& [B2, A2] : {std::pair{roundedB, roundedA}, std::pair{otherB, otherA}}) {
+            const double direct = p.objective->squaredOutputOf(p.W, p.Q, B2, A2, 2);
+            const double updated = p.objective->squaredOutputWithAdapter(p.W, p.Q, fit.B, fit.A, measured, B2, A2, 3);
+            QVERIFY2(std::fabs(updated - direct) <= kFloatTolerance * direct,
+                     qPrintable(QString("updated %1, direct %2").arg(updated).arg(direct)));
+        }
     }
 
     void unusableStatisticsAreRefused()

@@ -26,7 +26,8 @@ public:
     double damping() const { return damping_; }
     const CalibrationStats& stats() const { return stats_; }
     // Keeps the last input's objective: targets sharing an input come one after another.
-    LayerObjective objectiveFor(const LayerDescriptor& layer);
+    // `threads` factor a new input's H (the result does not depend on it).
+    LayerObjective objectiveFor(const LayerDescriptor& layer, int threads);
 
 private:
     const CalibrationStats& stats_;

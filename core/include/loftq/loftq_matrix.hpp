@@ -68,6 +68,10 @@ struct AdapterFit {
 // weightSquaredError = ||M - B A||^2 (M's squared norm is given). LoftQ's step on M = R.
 AdapterFit fitLowRank(Eigen::Ref<const MatrixRM> M, double squaredNorm, int rank, const SvdOptions& options,
                       const Eigen::MatrixXf* warmStart);
+// The same for an M known only by its products (randomized SVD). `measureDirectly(fit)` returns
+// ||M - fit.B fit.A||^2, asked for only when ||M||^2 - ||S||^2 would be mostly rounding.
+AdapterFit fitLowRank(const LinearOperator& M, double squaredNorm, int rank, const SvdOptions& options,
+                      const Eigen::MatrixXf* warmStart, const std::function<double(const AdapterFit&)>& measureDirectly);
 
 // ||X - B A||_F^2 over fixed row chunks (any thread count gives the same sum).
 double squaredDifference(Eigen::Ref<const MatrixRM> X, const Eigen::MatrixXf& B, const Eigen::MatrixXf& A,

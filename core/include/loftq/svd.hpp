@@ -5,6 +5,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -43,6 +44,19 @@ struct SvdHints {
 // Top-r triplets of M.
 TruncatedSvd truncatedSvd(Eigen::Ref<const MatrixRM> M, int rank, const SvdOptions& options,
                           const SvdHints& hints = {});
+
+// A rows x cols matrix M known only by its products, Y = M X and Z = M^T Y (each resizes its
+// output). The randomized SVD needs nothing else, so a product such as R L is never formed.
+struct LinearOperator {
+    Eigen::Index rows = 0, cols = 0;
+    std::function<void(const Eigen::MatrixXf& X, Eigen::MatrixXf& Y)> times;
+    std::function<void(const Eigen::MatrixXf& Y, Eigen::MatrixXf& Z)> transposedTimes;
+};
+
+// Top-r triplets of M by the randomized path (options.method is not consulted: an exact SVD needs
+// M itself). ||M||_F^2 must be given: products give no cheap way to it.
+TruncatedSvd randomizedTruncatedSvd(const LinearOperator& M, double squaredNorm, int rank, const SvdOptions& options,
+                                    const Eigen::MatrixXf* warmStart = nullptr);
 
 // All singular values of M, descending (for the residual-spectrum view).
 Eigen::VectorXf singularValues(Eigen::Ref<const MatrixRM> M);

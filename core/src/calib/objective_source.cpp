@@ -14,12 +14,12 @@ OutputObjectiveSource::OutputObjectiveSource(const CalibrationStats& stats, std:
     stats.validateFor(checkpoint, targets);
 }
 
-LayerObjective OutputObjectiveSource::objectiveFor(const LayerDescriptor& layer)
+LayerObjective OutputObjectiveSource::objectiveFor(const LayerDescriptor& layer, int threads)
 {
     const std::string input = calibrationInputName(layer);
     if (input != lastInput_) {
         last_ = {};
-        last_.output = OutputObjective::create(stats_.hessianFor(layer), damping_, last_.fallback);
+        last_.output = OutputObjective::create(stats_.hessianFor(layer), damping_, last_.fallback, threads);
         lastInput_ = input;
     }
     return last_;
@@ -48,7 +48,16 @@ void recordOutputErrors(LayerReport& report, const LayerObjective& objective, co
     roundTripThrough(settings.exportDtype, qlora.data(), std::size_t(qlora.size()));
     report.qloraOutputRelError = relative(objective.output->squaredOutputOf(W, qlora, {}, {}, threads));
     const Eigen::MatrixXf scaledB = exportedB * static_cast<float>(report.alpha / double(report.rank));
-    report.outputRelError = relative(objective.output->squaredOutputOf(W, exportedQ, scaledB, exportedA, threads));
+    // The loop measured its best step's output error; the exported adapter differs from that step's
+    // by rounding and scaling only, a change of rank <= 2r, so no pass with L over the matrix.
+    const auto& best = result.steps[std::size_t(result.bestStep - 1)];
+    if (settings.output && best.outputRelError) {
+        const double measured = *best.outputRelError * *best.outputRelError * norm;
+        report.outputRelError = relative(objective.output->squaredOutputWithAdapter(
+            W, exportedQ, result.B, result.A, measured, scaledB, exportedA, threads));
+    } else {
+        report.outputRelError = relative(objective.output->squaredOutputOf(W, exportedQ, scaledB, exportedA, threads));
+    }
 }
 
 } // namespace loftq

@@ -54,11 +54,11 @@ TruncatedSvd projectedSvd(const Eigen::MatrixXf& Qy, const Eigen::MatrixXf& Qz, 
 // geometrically, so the gain still to come is estimated as gain * rho / (1 - rho) with rho the
 // ratio of the last two gains; iterations stop when that is below the tolerance. The rule depends
 // only on the data, never on timing, so results stay reproducible.
-TruncatedSvd randomizedSvd(Eigen::Ref<const MatrixRM> M, int rank, const SvdOptions& o, const SvdHints& hints)
+TruncatedSvd randomizedSvd(const LinearOperator& M, double total, int rank, const SvdOptions& o,
+                           const Eigen::MatrixXf* warm)
 {
-    const Eigen::Index m = M.rows(), n = M.cols();
+    const Eigen::Index m = M.rows, n = M.cols;
     const Eigen::Index k = std::min<Eigen::Index>(rank + o.oversample, std::min(m, n));
-    const Eigen::MatrixXf* warm = hints.warmStart;
     Eigen::MatrixXf omega;
     if (warm && warm->rows() == n && warm->cols() <= k) {
         omega.resize(n, k);
@@ -67,19 +67,18 @@ TruncatedSvd randomizedSvd(Eigen::Ref<const MatrixRM> M, int rank, const SvdOpti
     } else {
         omega = gaussian(n, k, o.seed);
     }
-    const double total = hints.squaredNorm ? *hints.squaredNorm : M.cast<double>().squaredNorm();
     // LoftQ's error is a sum over all m n residuals, so how far a slightly different top-r
     // subspace moves it shrinks with the matrix's size (measured: +-0.3% on 256 x 512 matrices of
     // pico-llama at tolerance 2e-4, +-0.004% on 2048 x 2048). Small matrices, where iterations are
     // cheap, get the tolerance as given; larger ones a looser one, by sqrt(m n / 2^20).
     const double tolerance = o.tolerance * std::sqrt(std::max(1.0, double(m) * double(n) / double(1 << 20)));
     Eigen::MatrixXf Y, Z;
-    multiply(M, omega, Y, o.threads);
+    M.times(omega, Y);
     int products = 1;
     double energy = -1, gain = -1;
     for (int iteration = 0;; ++iteration) {
         const Eigen::MatrixXf Qy = orthonormalize(Y);
-        multiplyTransposed(M, Qy, Z, o.threads);
+        M.transposedTimes(Qy, Z);
         ++products;
         Eigen::HouseholderQR<Eigen::MatrixXf> qr(Z);
         const Eigen::MatrixXf Qz = qr.householderQ() * Eigen::MatrixXf::Identity(n, Z.cols());
@@ -104,7 +103,7 @@ TruncatedSvd randomizedSvd(Eigen::Ref<const MatrixRM> M, int rank, const SvdOpti
             svd.sketchColumns = int(k);
             return svd;
         }
-        multiply(M, Qz, Y, o.threads);
+        M.times(Qz, Y);
         ++products;
     }
 }
@@ -127,7 +126,19 @@ TruncatedSvd truncatedSvd(Eigen::Ref<const MatrixRM> M, int rank, const SvdOptio
     rank = std::min<int>(rank, static_cast<int>(std::min(M.rows(), M.cols())));
     if (options.method == SvdMethod::Exact)
         return exactSvd(M, rank);
-    return randomizedSvd(M, rank, options, hints);
+    const double total = hints.squaredNorm ? *hints.squaredNorm : M.cast<double>().squaredNorm();
+    const int threads = options.threads;
+    const LinearOperator product{
+        M.rows(), M.cols(), [&](const Eigen::MatrixXf& X, Eigen::MatrixXf& Y) { multiply(M, X, Y, threads); },
+        [&](const Eigen::MatrixXf& Y, Eigen::MatrixXf& Z) { multiplyTransposed(M, Y, Z, threads); }};
+    return randomizedSvd(product, total, rank, options, hints.warmStart);
+}
+
+TruncatedSvd randomizedTruncatedSvd(const LinearOperator& M, double squaredNorm, int rank, const SvdOptions& options,
+                                    const Eigen::MatrixXf* warmStart)
+{
+    rank = std::min<int>(rank, static_cast<int>(std::min(M.rows, M.cols)));
+    return randomizedSvd(M, squaredNorm, rank, options, warmStart);
 }
 
 Eigen::VectorXf singularValues(Eigen::Ref<const MatrixRM> M)

@@ -46,7 +46,7 @@ std::vector<LayerCurve> measureLayerCurves(const Checkpoint& cp, const Plan& pla
             continue;
         }
         // Output errors of all layers add up only when every layer has one: no fallback here.
-        const LayerObjective objective = outputs ? outputs->objectiveFor(p.layer) : LayerObjective{};
+        const LayerObjective objective = outputs ? outputs->objectiveFor(p.layer, std::max(1, options.threads)) : LayerObjective{};
         if (outputs && !objective.output)
             throwBadInput(options.calibration->path(), "cannot plan on output error: " + quoteName(p.layer.modulePath) +
                                                            ": " + objective.fallback);

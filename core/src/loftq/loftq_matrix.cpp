@@ -91,10 +91,12 @@ double squaredDifference(Eigen::Ref<const MatrixRM> X, const Eigen::MatrixXf& B,
     });
 }
 
-AdapterFit fitLowRank(Eigen::Ref<const MatrixRM> M, double squaredNorm, int rank, const SvdOptions& options,
-                      const Eigen::MatrixXf* warmStart)
+namespace {
+
+// B = U sqrt(S), A = sqrt(S) V^T and what they leave of M.
+AdapterFit adapterFromSvd(const TruncatedSvd& svd, double squaredNorm,
+                          const std::function<double(const AdapterFit&)>& measureDirectly)
 {
-    const auto svd = truncatedSvd(M, rank, options, {warmStart, squaredNorm});
     const Eigen::VectorXf root = svd.S.cwiseSqrt();
     AdapterFit fit;
     fit.B = svd.U * root.asDiagonal();
@@ -109,9 +111,27 @@ AdapterFit fitLowRank(Eigen::Ref<const MatrixRM> M, double squaredNorm, int rank
     // When the adapter captures nearly all of M (rank close to min(out, in)) the difference of
     // two float-accurate sums is mostly rounding: measure M - B A directly instead.
     if (left < kCancellationShare * squaredNorm)
-        left = squaredDifference(M, fit.B, fit.A, std::max(1, options.threads));
+        left = measureDirectly(fit);
     fit.weightSquaredError = std::max(0.0, left);
     return fit;
+}
+
+} // namespace
+
+AdapterFit fitLowRank(Eigen::Ref<const MatrixRM> M, double squaredNorm, int rank, const SvdOptions& options,
+                      const Eigen::MatrixXf* warmStart)
+{
+    return adapterFromSvd(truncatedSvd(M, rank, options, {warmStart, squaredNorm}), squaredNorm,
+                          [&](const AdapterFit& fit) {
+                              return squaredDifference(M, fit.B, fit.A, std::max(1, options.threads));
+                          });
+}
+
+AdapterFit fitLowRank(const LinearOperator& M, double squaredNorm, int rank, const SvdOptions& options,
+                      const Eigen::MatrixXf* warmStart, const std::function<double(const AdapterFit&)>& measureDirectly)
+{
+    return adapterFromSvd(randomizedTruncatedSvd(M, squaredNorm, rank, options, warmStart), squaredNorm,
+                          measureDirectly);
 }
 
 double frobeniusNorm(Eigen::Ref<const MatrixRM> M) { return std::sqrt(squaredNormByChunks(M, 1)); }

@@ -218,7 +218,7 @@ private:
 
         clock_.emit({.kind = ProgressEvent::Kind::LayerStarted, .layerIndex = index, .layer = tensor.info.name},
                     workDone_);
-        const LayerObjective objective = outputs_ ? outputs_->objectiveFor(pl.layer) : LayerObjective{};
+        const LayerObjective objective = outputs_ ? outputs_->objectiveFor(pl.layer, threads_) : LayerObjective{};
         if (!options_.weightObjective)
             settings.output = objective.output.get();
         const auto started = Clock::now();
