@@ -100,7 +100,7 @@ private:
     {
         const MatrixRM W = readLayerWeight(*checkpoint_, planned.layer);
         LoftqSettings settings = loftqSettingsFor(plan_, planned, threads_);
-        const LayerObjective objective = outputs_ ? outputs_->objectiveFor(planned.layer) : LayerObjective{};
+        const LayerObjective objective = outputs_ ? outputs_->objectiveFor(planned.layer, threads_) : LayerObjective{};
         settings.output = objective.output.get();
         const auto result = runLoftq(W, settings, {}, cancel_);
         ExportedLayer out{planned.layer.tensorName, result.Q, {}};
