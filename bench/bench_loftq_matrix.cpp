@@ -46,26 +46,17 @@ double gemmRoofline(const bench::Size& s, int k, int threads)
 
 int main(int argc, char** argv)
 {
-    std::vector<bench::Size> sizes{{1024, 1024}, {2048, 2048}};
-    int rank = 64, bits = 2, steps = 5, threads = 2;
+    bench::MatrixRun run{{{1024, 1024}, {2048, 2048}}, 64, 2, 5, 2};
     bool exact = true, gaussian = false;
     const SvdOptions defaults;
     double tolerance = defaults.tolerance;
     int oversample = defaults.oversample;
     for (int i = 1; i < argc; ++i) {
+        if (bench::parseMatrixRunOption(argc, argv, i, run))
+            continue;
         const std::string a = argv[i];
         auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
-        if (a == "--sizes")
-            sizes = bench::parseSizes(next());
-        else if (a == "--rank")
-            rank = std::stoi(next());
-        else if (a == "--bits")
-            bits = std::stoi(next());
-        else if (a == "--steps")
-            steps = std::stoi(next());
-        else if (a == "--threads")
-            threads = std::stoi(next());
-        else if (a == "--no-exact")
+        if (a == "--no-exact")
             exact = false;
         else if (a == "--gaussian")
             gaussian = true;
@@ -78,6 +69,7 @@ int main(int argc, char** argv)
             return 2;
         }
     }
+    const auto& [sizes, rank, bits, steps, threads] = run;
     bench::printMachine();
     std::printf("inputs: nf%d, rank %d, %d steps, %d threads, %s weights, tolerance %g, oversample %d\n", bits, rank,
                 steps, threads, gaussian ? "Gaussian" : "Gaussian + decaying low-rank", tolerance, oversample);

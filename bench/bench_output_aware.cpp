@@ -35,28 +35,19 @@ Eigen::MatrixXd hessian(Eigen::Index in, Eigen::Index tokens)
 
 int main(int argc, char** argv)
 {
-    std::vector<bench::Size> sizes{{4096, 4096}, {4096, 11008}};
-    int rank = 16, bits = 2, steps = 5, threads = 2, tokens = 512;
+    bench::MatrixRun run{{{4096, 4096}, {4096, 11008}}, 16, 2, 5, 2};
+    int tokens = 512;
     for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
-        if (a == "--sizes")
-            sizes = bench::parseSizes(next());
-        else if (a == "--rank")
-            rank = std::stoi(next());
-        else if (a == "--bits")
-            bits = std::stoi(next());
-        else if (a == "--steps")
-            steps = std::stoi(next());
-        else if (a == "--threads")
-            threads = std::stoi(next());
-        else if (a == "--tokens")
-            tokens = std::stoi(next());
-        else {
-            std::fprintf(stderr, "unknown option %s\n", a.c_str());
+        if (bench::parseMatrixRunOption(argc, argv, i, run))
+            continue;
+        if (std::string(argv[i]) == "--tokens" && i + 1 < argc) {
+            tokens = std::stoi(argv[++i]);
+        } else {
+            std::fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;
         }
     }
+    const auto& [sizes, rank, bits, steps, threads] = run;
     bench::printMachine();
     std::printf("inputs: nf%d, rank %d, %d steps, %d threads, H from %d tokens, default damping\n", bits, rank, steps,
                 threads, tokens);

@@ -49,6 +49,25 @@ std::vector<Size> parseSizes(const std::string& text)
     return out;
 }
 
+bool parseMatrixRunOption(int argc, char** argv, int& i, MatrixRun& run)
+{
+    const std::string a = argv[i];
+    if (i + 1 >= argc)
+        return false;
+    if (a == "--sizes") {
+        run.sizes = parseSizes(argv[++i]);
+        return true;
+    }
+    const std::pair<const char*, int*> numbers[] = {
+        {"--rank", &run.rank}, {"--bits", &run.bits}, {"--steps", &run.steps}, {"--threads", &run.threads}};
+    for (const auto& [name, value] : numbers)
+        if (a == name) {
+            *value = std::stoi(argv[++i]);
+            return true;
+        }
+    return false;
+}
+
 double secondsSince(std::chrono::steady_clock::time_point start)
 {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

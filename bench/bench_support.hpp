@@ -19,6 +19,15 @@ struct Size {
 };
 std::vector<Size> parseSizes(const std::string& text);
 
+// The LoftQ settings the per-matrix benchmarks share, with their defaults set by each benchmark.
+struct MatrixRun {
+    std::vector<Size> sizes;
+    int rank, bits, steps, threads;
+};
+// Reads --sizes, --rank, --bits, --steps or --threads at argv[i] (and its value, advancing i);
+// false for any other option, which the benchmark reads itself.
+bool parseMatrixRunOption(int argc, char** argv, int& i, MatrixRun& run);
+
 double secondsSince(std::chrono::steady_clock::time_point start);
 
 // Gaussian weights with a decaying low-rank part, like trained layers: W = G / sqrt(in) + L.
