@@ -32,7 +32,7 @@ for step in "${steps[@]}"; do
         ;;
     esac
     t0=$(stamp)
-    cmake --preset "$step" "${extra[@]}" "${configure_args[@]}"
+    cmake --preset "$step" -DLOFTQ_SLOW_TESTS=ON "${extra[@]}" "${configure_args[@]}"
     cmake --build --preset "$step" -j "$JOBS"
     t1=$(stamp)
     ctest --preset "$step" -j "$JOBS" "${ctest_args[@]}"

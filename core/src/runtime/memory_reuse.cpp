@@ -7,7 +7,18 @@
 #include <malloc.h>
 #include <unistd.h>
 
+// Sanitizers bring allocators of their own: glibc's settings mean nothing to them, and the
+// reservation below would cost each process start a quarantined, poisoned 288 MiB.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LOFTQ_SANITIZER_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define LOFTQ_SANITIZER_ALLOCATOR 1
+#endif
+#endif
+
 namespace loftq {
+#ifndef LOFTQ_SANITIZER_ALLOCATOR
 namespace {
 
 constexpr std::size_t kMiB = std::size_t(1) << 20;
@@ -21,7 +32,7 @@ constexpr std::size_t kReservedHeapBlock = 24 * kMiB;
 // glibc grows its heap with brk and never asks for transparent huge pages (THP is "madvise" on
 // Debian), so every fresh 4 KiB page is a fault, and in a VM a costly trap: a one-matrix quantize
 // took 6600 faults. Grow the heap once now, advise it, and hand it back to malloc: later blocks
-// land in it and fault 2 MiB at a time. Skipped where malloc is not glibc's heap (sanitizers).
+// land in it and fault 2 MiB at a time.
 void reserveHugePageHeap()
 {
     const auto brkBefore = reinterpret_cast<std::uintptr_t>(::sbrk(0));
@@ -49,5 +60,8 @@ void keepFreedMemoryForReuse()
     mallopt(M_TOP_PAD, int(64 * kMiB));
     reserveHugePageHeap();
 }
+#else
+void keepFreedMemoryForReuse() {}
+#endif
 
 } // namespace loftq
