@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command and CI's (.ci/run). From a fresh clone, one phase after another:
 #   install  the Debian packages in scripts/packages.txt that are missing
-#   build    Release (build/): everything
+#   build    Release (build/): everything but the benchmarks (53 s of compiling; the README's
+#            build, scripts/build.sh alone, makes them)
 #   test     the whole suite in build/ (labels fast, slow, tsan)
 #   fuzz     the three libFuzzer targets, FUZZ_SECONDS (default 10) each, JOBS at once (build-fuzz/)
 #   tsan     the runner and GUI-controller tests (label tsan) under TSan (build-tsan/)
@@ -26,7 +27,7 @@ phase() {
 }
 
 phase install scripts/install_packages.sh
-phase build scripts/build.sh
+phase build scripts/build.sh -DLOFTQ_BUILD_BENCH=OFF
 phase test ctest --test-dir build --output-on-failure -j "$JOBS"
 phase fuzz scripts/sanitizers.sh fuzz
 phase tsan scripts/sanitizers.sh tsan
