@@ -171,6 +171,22 @@ private:
         return done;
     }
 
+    // Exports the last run through the export dialog into `folder`; the dialog's objective line,
+    // or empty when the export did not finish.
+    QString exportedThroughDialog(const QString& folder)
+    {
+        auto* dialog = window->showExportDialog();
+        if (!dialog)
+            return {};
+        const QString objective = dialog->findChild<QLabel*>("objective")->text();
+        dialog->setOutputDirectory(folder);
+        QSignalSpy exported(dialog, &ExportDialog::exported);
+        dialog->startExport();
+        const bool done = exported.wait(test::engineMs(60000));
+        dialog->close();
+        return done ? objective : QString();
+    }
+
     // Presses Measure in the budget control and waits for a solution or a refusal.
     bool measureBudget()
     {
@@ -377,15 +393,8 @@ private slots:
         QVERIFY(json.at("entries").at(1).at("calibration").get<std::string>().find("gpl-2.txt") != std::string::npos);
 
         // The export uses the same calibration, and its report says so.
-        auto* dialog = window->showExportDialog();
-        QVERIFY(dialog);
-        QVERIFY(dialog->findChild<QLabel*>("objective")->text().startsWith("Weight (plain LoftQ), output errors"));
         const QString out = home.filePath("weight-objective-export");
-        dialog->setOutputDirectory(out);
-        QSignalSpy exported(dialog, &ExportDialog::exported);
-        dialog->startExport();
-        QVERIFY(exported.wait(test::engineMs(60000)));
-        dialog->close();
+        QVERIFY(exportedThroughDialog(out).startsWith("Weight (plain LoftQ), output errors"));
         std::ifstream in(QDir(out).filePath("loftq_report.json").toStdString());
         const auto exportedReport = nlohmann::json::parse(in);
         const auto digest = digestOfReport(exportedReport);
@@ -406,14 +415,8 @@ private slots:
         auto* eval = window->evalPanel();
         QVERIFY(evaluated([&] { QTest::mouseClick(eval->runButton(), Qt::LeftButton); }));
 
-        auto* dialog = window->showExportDialog();
-        QVERIFY(dialog);
         const QString out = home.filePath("output-objective-export");
-        dialog->setOutputDirectory(out);
-        QSignalSpy exported(dialog, &ExportDialog::exported);
-        dialog->startExport();
-        QVERIFY(exported.wait(test::engineMs(60000)));
-        dialog->close();
+        QVERIFY(!exportedThroughDialog(out).isEmpty());
         QVERIFY(evaluated([&] { eval->evaluateExport(out); }));
 
         const auto& history = *eval->historyModel();
