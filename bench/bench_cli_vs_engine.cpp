@@ -2,7 +2,10 @@
 // one-matrix checkpoint (bf16, as models are stored), LoftQ on its weight through runLoftq with the
 // runner's own settings, then the CLI as a separate process (read, LoftQ, exported-error
 // measurement, writing the hf-peft export). Runs alternate so both see the same load; the best of
-// each is compared. The ratio is what the CLI costs beyond its engine.
+// each is compared. The ratio is what the CLI costs beyond its engine. The CLI is started with
+// posix_spawn, not through a shell, and writes into a new folder each run (the previous one is
+// removed before the clock starts), as a user's export does: replacing files would time the
+// file system's freeing of the old ones.
 // usage: bench_cli_vs_engine [--size 2048x2048] [--threads 2] [--repeat 3] [--format hf-peft]
 //                            [--loftq PATH] [--workdir DIR]     (nf2, rank 64, 5 steps, fast SVD)
 #include "bench_support.hpp"
@@ -12,11 +15,17 @@
 #include "loftq/safetensors.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace loftq;
 namespace fs = std::filesystem;
@@ -37,6 +46,27 @@ std::string writeCheckpoint(const fs::path& folder, Eigen::Index rows, Eigen::In
     f.write(std::span<const std::byte>(bytes));
     f.commit();
     return path;
+}
+
+// Runs argv with stdout sent to `log`; its exit status, or -1 when it could not start.
+int runProcess(const std::vector<std::string>& args, const std::string& log)
+{
+    std::vector<char*> argv;
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0)
+        return -1;
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 } // namespace
@@ -84,10 +114,11 @@ int main(int argc, char** argv)
     const auto layers = planLayers(cp, plan);
     const MatrixRM W = readLayerWeight(cp, layers.at(0).layer);
     const LoftqSettings settings = loftqSettingsFor(plan, layers.at(0), threads);
-    const std::string command = "'" + loftqPath + "' quantize '" + source + "' -o '" + out + "' --bits " +
-                                std::to_string(bits) + " --rank " + std::to_string(rank) + " --iters " +
-                                std::to_string(steps) + " --svd fast --threads " + std::to_string(threads) +
-                                " --format " + format + " --force --json > '" + (work / "log.jsonl").string() + "'";
+    const std::vector<std::string> command = {loftqPath, "quantize", source, "-o", out,
+                                              "--bits", std::to_string(bits), "--rank", std::to_string(rank),
+                                              "--iters", std::to_string(steps), "--svd", "fast",
+                                              "--threads", std::to_string(threads), "--format", format, "--json"};
+    const std::string log = (work / "log.jsonl").string();
 
     bench::printMachine();
     std::printf("inputs: %ldx%ld bf16, nf%d, rank %d, %d steps, fast SVD, %d threads, --format %s, best of %d\n",
@@ -98,9 +129,11 @@ int main(int argc, char** argv)
         auto start = std::chrono::steady_clock::now();
         const auto result = runLoftq(W, settings);
         const double engine = bench::secondsSince(start);
+        fs::remove_all(out);
         start = std::chrono::steady_clock::now();
-        if (std::system(command.c_str()) != 0) {
-            std::fprintf(stderr, "bench_cli_vs_engine: loftq failed: %s\n", command.c_str());
+        if (runProcess(command, log) != 0) {
+            std::fprintf(stderr, "bench_cli_vs_engine: %s quantize failed (its output: %s)\n", loftqPath.c_str(),
+                         log.c_str());
             return 1;
         }
         const double cli = bench::secondsSince(start);
