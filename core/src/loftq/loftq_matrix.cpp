@@ -200,8 +200,8 @@ LoftqResult runLoftq(Eigen::Ref<const MatrixRM> W, const LoftqSettings& s, const
         if (onStep)
             onStep(step);
     }
-    result.Q.resize(W.rows(), W.cols());
-    adviseHugePages(result.Q.data(), std::size_t(result.Q.size()) * sizeof(float));
+    // The last residual is no longer needed: Q takes its memory instead of fresh pages.
+    result.Q = std::move(X);
     dequantizeBlockwise(s.quantizer, result.quantized, {result.Q.data(), std::size_t(result.Q.size())}, threads);
     return result;
 }
