@@ -1,8 +1,10 @@
 #pragma once
 // Files that appear at their final path only when complete: written to a temporary name in the
 // destination directory, fsync'ed, then renamed. Destroyed without commit(), they vanish.
+// Several files sync at once: finish() starts a file's fsync on a thread of its own.
 #include <cstddef>
 #include <cstdint>
+#include <future>
 #include <span>
 #include <string>
 
@@ -17,9 +19,10 @@ public:
 
     void write(std::span<const std::byte> bytes);
     void write(const std::string& text);
-    // fsync + close; the file is complete under its temporary name.
+    // Writing is over: fsync and close start on another thread; commit() waits for them.
     void finish();
-    // Renames into place (finish() first if needed).
+    // Renames into place once the file is on disk (finish() first if needed). Throws a failure
+    // of the fsync or close.
     void commit();
     const std::string& finalPath() const { return final_; }
     const std::string& tempPath() const { return temp_; }
@@ -29,6 +32,7 @@ private:
     std::string final_;
     std::string temp_;
     int fd_ = -1;
+    std::future<void> synced_; // finish()'s fsync and close
     std::uint64_t written_ = 0;
     bool committed_ = false;
 };

@@ -82,7 +82,7 @@ void ExportSet::finishAndCommit(const RunReport& report, const Plan& plan, const
             allFiles.push_back(m.prefix + f);
     }
     stage(kExportManifest, manifestText(allFiles));
-    // Everything is staged and synced: only renames are left.
+    // Everything is written and its fsyncs run: only waiting for them and the renames are left.
     if (cancel && cancel->load())
         throw Error(ErrorKind::Cancelled, "cancelled");
     const auto previous = previousExportFiles(outputDir_);

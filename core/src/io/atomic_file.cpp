@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <unistd.h>
+#include <utility>
 
 namespace loftq {
 namespace {
@@ -33,6 +34,8 @@ AtomicFile::AtomicFile(std::string finalPath) : final_(std::move(finalPath)), te
 
 AtomicFile::~AtomicFile()
 {
+    if (synced_.valid())
+        synced_.wait(); // its failure does not matter any more: the file is being dropped
     if (fd_ >= 0)
         ::close(fd_);
     if (!committed_)
@@ -64,17 +67,25 @@ void AtomicFile::finish()
 {
     if (fd_ < 0)
         return;
-    if (::fsync(fd_) != 0)
-        throwRuntime(final_, std::string("fsync failed: ") + std::strerror(errno));
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0)
-        throwRuntime(final_, std::string("close failed: ") + std::strerror(errno));
+    // fsync waits for the disk. Waited for one after another, an export's files add their waits
+    // (a one-matrix export: 8 ms for the weights, then about 1 ms for each small file) and a
+    // whole-model run stops computing while each shard reaches the disk. Each file syncs on a
+    // thread of its own instead; commit() waits for it.
+    synced_ = std::async(std::launch::async, [fd = std::exchange(fd_, -1), path = final_] {
+        const bool synced = ::fsync(fd) == 0;
+        const int syncError = errno;
+        const bool closed = ::close(fd) == 0;
+        if (!synced)
+            throwRuntime(path, std::string("fsync failed: ") + std::strerror(syncError));
+        if (!closed)
+            throwRuntime(path, std::string("close failed: ") + std::strerror(errno));
+    });
 }
 
 void AtomicFile::commit()
 {
     finish();
+    synced_.get();
     if (::rename(temp_.c_str(), final_.c_str()) != 0)
         throwRuntime(final_, std::string("cannot rename into place: ") + std::strerror(errno));
     committed_ = true;
