@@ -1,5 +1,4 @@
 #include "hf_layout.hpp"
-#include "io/page_release.hpp"
 #include "loftq/errors.hpp"
 
 #include <algorithm>
@@ -125,16 +124,35 @@ HfLayout HfLayout::fromJson(const json& j, const std::string& label)
     return layout;
 }
 
+void forEachStoredWeightPart(const MatrixRM& Q, bool conv1d, DType dtype,
+                             const std::function<void(std::span<const std::byte>)>& sink)
+{
+    // Stored rows: Q's rows, or its columns for a Conv1D weight ([in, out] again).
+    const Eigen::Index storedRows = conv1d ? Q.cols() : Q.rows();
+    const Eigen::Index storedCols = conv1d ? Q.rows() : Q.cols();
+    const std::size_t rowBytes = std::size_t(storedCols) * dtypeSize(dtype);
+    const Eigen::Index rowsPerPart = std::max<Eigen::Index>(1, Eigen::Index(kStoredWeightPartBytes / rowBytes));
+    std::vector<std::byte> part;
+    MatrixRM transposed;
+    for (Eigen::Index begin = 0; begin < storedRows; begin += rowsPerPart) {
+        const Eigen::Index rows = std::min(rowsPerPart, storedRows - begin);
+        const float* values = Q.data() + std::size_t(begin) * std::size_t(storedCols);
+        if (conv1d) {
+            transposed = Q.middleCols(begin, rows).transpose();
+            values = transposed.data();
+        }
+        part.resize(std::size_t(rows) * rowBytes);
+        fromFloat32(dtype, values, part.data(), std::size_t(rows * storedCols));
+        sink(part);
+    }
+}
+
 std::vector<std::byte> storedWeightBytes(const MatrixRM& Q, bool conv1d, DType dtype)
 {
-    std::vector<std::byte> bytes(std::size_t(Q.size()) * dtypeSize(dtype));
-    adviseHugePages(bytes.data(), bytes.size());
-    if (conv1d) {
-        const MatrixRM stored = Q.transpose(); // back to [in, out]
-        fromFloat32(dtype, stored.data(), bytes.data(), std::size_t(stored.size()));
-    } else {
-        fromFloat32(dtype, Q.data(), bytes.data(), std::size_t(Q.size()));
-    }
+    std::vector<std::byte> bytes;
+    bytes.reserve(std::size_t(Q.size()) * dtypeSize(dtype));
+    forEachStoredWeightPart(Q, conv1d, dtype,
+                            [&](std::span<const std::byte> part) { bytes.insert(bytes.end(), part.begin(), part.end()); });
     return bytes;
 }
 

@@ -6,8 +6,10 @@
 #include "loftq/checkpoint.hpp"
 #include "staged_files.hpp"
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,5 +47,10 @@ bool isCopiedThrough(const std::string& fileName);
 
 // Q as stored in the export: the source dtype, [in, out] again for Conv1D weights.
 std::vector<std::byte> storedWeightBytes(const MatrixRM& Q, bool conv1d, DType dtype);
+// The same bytes handed to `sink` in parts of about kStoredWeightPartBytes, for writing a matrix
+// without a converted copy of all of it (a fresh process pays the kernel for every new page).
+inline constexpr std::size_t kStoredWeightPartBytes = std::size_t(1) << 20;
+void forEachStoredWeightPart(const MatrixRM& Q, bool conv1d, DType dtype,
+                             const std::function<void(std::span<const std::byte>)>& sink);
 
 } // namespace loftq::detail

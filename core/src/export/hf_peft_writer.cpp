@@ -35,7 +35,8 @@ public:
             current_->write(source_->rawBytes(tensor));
             return;
         }
-        current_->write(detail::storedWeightBytes(*q->exportedQ, q->layer->conv1d, tensor.info.dtype));
+        detail::forEachStoredWeightPart(*q->exportedQ, q->layer->conv1d, tensor.info.dtype,
+                                        [this](std::span<const std::byte> part) { current_->write(part); });
         adapter_->add(*q);
     }
 
