@@ -6,6 +6,7 @@
 #include "loftq/errors.hpp"
 #include "loftq/exported_measure.hpp"
 #include "loftq/layer_job.hpp"
+#include "loftq/memory_reuse.hpp"
 #include "io/output_folder.hpp"
 #include "io/page_release.hpp"
 
@@ -131,6 +132,7 @@ public:
             exports_.emplace(cp_, plan_, planned_, options_.outputDir, options_.formats);
         }
         clock_.emit({.kind = ProgressEvent::Kind::RunStarted}, 0);
+        const auto heapReady = prefaultHeap(firstTargetHeapBytes());
         TargetReadAhead reader(cp_, quantized_);
         for (std::size_t ti = 0; ti < cp_.tensors().size(); ++ti) {
             const auto& tensor = cp_.tensors()[ti];
@@ -163,6 +165,16 @@ private:
             if (p.plan.quantize)
                 work += layerWork(p);
         return work;
+    }
+    // The heap the first quantized target touches: W and the residual (later Q) in float32, the
+    // codes of two steps, the exported backbone's 16-bit copy.
+    std::size_t firstTargetHeapBytes() const
+    {
+        constexpr std::size_t kHeapBytesPerWeight = 4 + 4 + 1 + 1 + 2;
+        for (const auto& tensor : cp_.tensors())
+            if (const auto it = quantized_.find(tensor.info.name); it != quantized_.end())
+                return std::size_t(it->second->layer.elements()) * kHeapBytesPerWeight;
+        return 0;
     }
     static double layerWork(const PlannedLayer& p) { return double(p.layer.elements()) * p.plan.steps; }
 

@@ -1,9 +1,12 @@
 #include "loftq/memory_reuse.hpp"
 #include "io/page_release.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <future>
+#include <sys/mman.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -33,6 +36,10 @@ constexpr std::size_t kReservedHeapBlock = 24 * kMiB;
 // Debian), so every fresh 4 KiB page is a fault, and in a VM a costly trap: a one-matrix quantize
 // took 6600 faults. Grow the heap once now, advise it, and hand it back to malloc: later blocks
 // land in it and fault 2 MiB at a time.
+// The laid-out part of the heap, where the first large blocks will land; empty when none.
+std::byte* reservedBegin = nullptr;
+std::size_t reservedBytes = 0;
+
 void reserveHugePageHeap()
 {
     const auto brkBefore = reinterpret_cast<std::uintptr_t>(::sbrk(0));
@@ -42,13 +49,31 @@ void reserveHugePageHeap()
     const auto brkAfter = reinterpret_cast<std::uintptr_t>(::sbrk(0));
     const auto first = reinterpret_cast<std::uintptr_t>(blocks.front());
     // The heap grew by brk and the first block lies in it (the old top chunk began below brkBefore).
-    if (brkAfter > brkBefore && blocks.front() && first < brkBefore + kReservedHeapBlock && first < brkAfter)
+    if (brkAfter > brkBefore && blocks.front() && first < brkBefore + kReservedHeapBlock && first < brkAfter) {
         adviseHugePages(blocks.front(), brkAfter - first);
+        const std::uintptr_t pageSize = std::uintptr_t(::sysconf(_SC_PAGESIZE));
+        const std::uintptr_t firstPage = (first + pageSize - 1) / pageSize * pageSize;
+        reservedBegin = reinterpret_cast<std::byte*>(firstPage);
+        reservedBytes = brkAfter - firstPage;
+    }
     for (auto block = blocks.rbegin(); block != blocks.rend(); ++block)
         std::free(*block);
 }
 
 } // namespace
+
+std::future<void> prefaultHeap(std::size_t bytes)
+{
+#ifdef MADV_POPULATE_WRITE
+    bytes = std::min(bytes, reservedBytes);
+    if (bytes > 0)
+        // Faulting in writable pages leaves their contents alone, so malloc may hand them out
+        // and the program write them while this runs.
+        return std::async(std::launch::async, [bytes] { ::madvise(reservedBegin, bytes, MADV_POPULATE_WRITE); });
+#endif
+    (void)bytes;
+    return {};
+}
 
 void keepFreedMemoryForReuse()
 {
@@ -62,6 +87,7 @@ void keepFreedMemoryForReuse()
 }
 #else
 void keepFreedMemoryForReuse() {}
+std::future<void> prefaultHeap(std::size_t) { return {}; }
 #endif
 
 } // namespace loftq
