@@ -69,7 +69,7 @@ int quantize(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* ou
     TerminalProgress progress(o.json, out, err);
     const auto report = runJob(cp, o.plan, run, std::ref(progress), cancel);
     if (!o.json) {
-        printLayerTable(report, out);
+        printLayerTable(report, o.plan, out);
         std::fprintf(out, "export written to %s\n", o.run.outputDir.c_str());
     }
     if (evaluation)

@@ -1,11 +1,13 @@
 #include "eval_command.hpp"
 #include "cli_options.hpp"
+#include "planned_text.hpp"
 
 #include "terminal_progress.hpp"
 #include "loftq/atomic_file.hpp"
 #include "loftq/errors.hpp"
 #include "loftq/eval.hpp"
 #include "loftq/export_format.hpp"
+#include "loftq/planned_vs_measured.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -50,6 +52,18 @@ void printSummary(std::FILE* out, const EvalResult& r)
                      r.comparison->meanKl, r.comparison->p99Kl, 100 * r.comparison->top1Agreement, r.comparison->deltaNll);
 }
 
+// What the planner expected of the export's plan beside what its run measured, when `source` is an
+// export whose loftq_report.json (beside the model file, or in the folder) carries it.
+std::optional<PlannedVsMeasured> plannedOfExport(const std::string& source)
+{
+    namespace fs = std::filesystem;
+    const fs::path folder = fs::is_directory(source) ? fs::path(source) : fs::path(source).parent_path();
+    std::ifstream in(folder / "loftq_report.json");
+    if (!in)
+        return std::nullopt;
+    return plannedVsMeasuredOfReport(nlohmann::json::parse(in, nullptr, false));
+}
+
 } // namespace
 
 int runEval(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out, std::FILE* err)
@@ -59,12 +73,17 @@ int runEval(const CliOptions& o, const std::atomic<bool>* cancel, std::FILE* out
     const auto tokens = readTokens(o, *model, original.get());
     TerminalProgress progress(o.json, out, err);
     const auto result = evaluate(*model, original.get(), tokens, o.eval, std::ref(progress), cancel);
+    const auto planned = plannedOfExport(o.source);
     if (o.json) {
         auto j = toJson(result);
         j["event"] = "eval_result";
+        if (planned)
+            j["planned"] = toJson(*planned);
         std::fprintf(out, "%s\n", j.dump().c_str());
     } else {
         printSummary(out, result);
+        if (planned)
+            std::fprintf(out, "%s\n", plannedVsMeasuredLine(*planned).c_str());
     }
     return 0;
 }
@@ -93,17 +112,22 @@ void ExportEvaluation::run(const RunOptions& run, bool json, const std::atomic<b
         evaluation[std::string(modelVariantName(variant))] = toJson(results.back());
     }
     evaluation["original"] = toJson(results.front())["original_metrics"];
+    std::optional<PlannedVsMeasured> planned;
     for (const auto& folder : folders) {
         const auto reportPath = (folder / "loftq_report.json").string();
         std::ifstream in(reportPath);
         auto report = nlohmann::json::parse(in, nullptr, false);
         if (report.is_discarded())
             throwRuntime(reportPath, "cannot be read back to add the evaluation");
+        planned = plannedVsMeasuredOfReport(report); // the same run in every format
         report["evaluation"] = evaluation;
         writeFileAtomically(reportPath, report.dump(2) + "\n");
     }
     if (json) {
-        std::fprintf(out, "%s\n", nlohmann::json{{"event", "export_evaluation"}, {"evaluation", evaluation}}.dump().c_str());
+        nlohmann::json event{{"event", "export_evaluation"}, {"evaluation", evaluation}};
+        if (planned)
+            event["planned"] = toJson(*planned);
+        std::fprintf(out, "%s\n", event.dump().c_str());
         return;
     }
     const auto& r = results.front();
@@ -117,6 +141,8 @@ void ExportEvaluation::run(const RunOptions& run, bool json, const std::atomic<b
                      e.metrics.nll, e.metrics.perplexity, e.comparison->meanKl, e.comparison->p99Kl,
                      100 * e.comparison->top1Agreement);
     }
+    if (planned)
+        std::fprintf(out, "%s\n", plannedVsMeasuredLine(*planned).c_str());
 }
 
 } // namespace loftq::cli

@@ -1,6 +1,8 @@
 #include "layer_table.hpp"
+#include "planned_text.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 
@@ -30,16 +32,34 @@ std::string humanBytes(double b)
     return buf;
 }
 
-void printLayerTable(const RunReport& report, std::FILE* out)
+void printLayerTable(const RunReport& report, const Plan& plan, std::FILE* out)
 {
     // With calibration statistics two more columns: the relative output errors (docs/calibration.md).
     const bool output = !report.calibration.empty();
+    // A plan from `loftq plan --budget`: one more, what the planner expected of the layer.
+    const auto planned = comparePlanned(plan, report);
+    std::map<std::string, double> plannedError;
+    if (planned)
+        for (const auto& p : planned->layers)
+            plannedError[p.tensor] = p.planned;
+    auto printPlanned = [&](const LayerReport* l) {
+        if (!planned)
+            return;
+        const auto it = l ? plannedError.find(l->layer.tensorName) : plannedError.end();
+        if (it != plannedError.end())
+            std::fprintf(out, "  %10.6f", it->second);
+        else
+            std::fprintf(out, "  %10s", l ? "-" : (planned->objective.output ? "plan_out" : "plan_err"));
+    };
     std::size_t width = 5;
     for (const auto& l : report.layers)
         width = std::max(width, l.layer.tensorName.size());
     std::fprintf(out, "%-*s  %5s  %4s  %4s  %10s  %10s  %4s  %7s", int(width), "layer", "quant", "rank", "step",
                  "qlora_err", "loftq_err", "best", "improve");
-    std::fprintf(out, output ? "  %10s  %10s  %7s\n" : "\n", "qlora_out", "loftq_out", "improve");
+    if (output)
+        std::fprintf(out, "  %10s  %10s  %7s", "qlora_out", "loftq_out", "improve");
+    printPlanned(nullptr);
+    std::fprintf(out, "\n");
     double sumQ = 0, sumE = 0, sumQOut = 0, sumOut = 0;
     int n = 0, nOut = 0;
     std::vector<std::string> notes;
@@ -54,14 +74,16 @@ void printLayerTable(const RunReport& report, std::FILE* out)
                      l.layer.tensorName.c_str(), quant.c_str(), l.rank, l.plan.steps, l.qloraRelError, l.relError,
                      l.bestStep, 100.0 * l.improvement());
         if (output && l.outputRelError) {
-            std::fprintf(out, "  %10.6f  %10.6f  %6.1f%%\n", *l.qloraOutputRelError, *l.outputRelError,
+            std::fprintf(out, "  %10.6f  %10.6f  %6.1f%%", *l.qloraOutputRelError, *l.outputRelError,
                          100.0 * (1 - *l.outputRelError / *l.qloraOutputRelError));
             sumQOut += *l.qloraOutputRelError;
             sumOut += *l.outputRelError;
             ++nOut;
-        } else {
-            std::fprintf(out, output ? "  %10s  %10s  %7s\n" : "\n", "-", "-", "");
+        } else if (output) {
+            std::fprintf(out, "  %10s  %10s  %7s", "-", "-", "");
         }
+        printPlanned(&l);
+        std::fprintf(out, "\n");
         if (output && !l.note.empty())
             notes.push_back(l.layer.tensorName + ": " + l.note);
         sumQ += l.qloraRelError;
@@ -79,6 +101,8 @@ void printLayerTable(const RunReport& report, std::FILE* out)
         std::fprintf(out, "note: %s\n", note.c_str());
     if (output)
         std::fprintf(out, "output errors on %s (damping %g)\n", report.calibration.c_str(), report.damping);
+    if (planned)
+        std::fprintf(out, "%s\n", plannedVsMeasuredLine(*planned).c_str());
     std::fprintf(out, "%d layers quantized in %.2f s with %d thread(s)\n", n, report.seconds, report.threads);
 }
 

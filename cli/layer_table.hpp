@@ -1,5 +1,6 @@
 #pragma once
-// The per-layer table `loftq quantize` prints at the end, and `loftq inspect`'s tensor list.
+// The per-layer table `loftq quantize` prints at the end (with the planner's expectation beside the
+// measured errors when the plan carries one), and `loftq inspect`'s tensor list.
 #include "loftq/checkpoint.hpp"
 #include "loftq/report.hpp"
 
@@ -10,7 +11,7 @@ namespace loftq::cli {
 
 // "12.3 MiB"
 std::string humanBytes(double bytes);
-void printLayerTable(const RunReport& report, std::FILE* out);
+void printLayerTable(const RunReport& report, const Plan& plan, std::FILE* out);
 void printInspection(const Checkpoint& checkpoint, const std::vector<LayerDescriptor>& targets, bool json,
                      std::FILE* out);
 

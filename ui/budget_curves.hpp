@@ -42,6 +42,7 @@ struct MeasuredCurves {
     Plan plan;             // the base plan they were measured with
     BudgetOptions options; // the settings measured
     CurveInputs inputs;
+    ExpectedObjective objective; // what their errors are, for the plan's expectation
 };
 
 // Whether every setting allowed now was measured: each of `bits`, and each of `ranks` (empty: the

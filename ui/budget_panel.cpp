@@ -2,6 +2,7 @@
 #include "budget_measurer.hpp"
 #include "budget_solver.hpp"
 #include "budget_text.hpp"
+#include "display_text.hpp"
 #include "plan_choices.hpp"
 #include "plan_document.hpp"
 
@@ -24,6 +25,7 @@ BudgetPanel::BudgetPanel(PlanDocument& document, QWidget* parent)
     : QWidget(parent), document_(document), measurer_(new BudgetMeasurer(this)), solver_(new BudgetSolver(this)),
       budget_(new QLineEdit(QStringLiteral("3 bits"), this)), ranks_(new QLineEdit(this)),
       measure_(new QPushButton(tr("Measure"), this)), bar_(new QProgressBar(this)), result_(new QLabel(this)),
+      runCheck_(new QLabel(this)),
       apply_(new QPushButton(tr("Apply to plan"), this))
 {
     budget_->setPlaceholderText(tr("2.5 bits or 12 MB"));
@@ -73,6 +75,9 @@ BudgetPanel::BudgetPanel(PlanDocument& document, QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(row);
     layout->addLayout(bottom);
+    runCheck_->setWordWrap(true);
+    runCheck_->setVisible(false);
+    layout->addWidget(runCheck_);
 
     connect(budget_, &QLineEdit::textChanged, this, &BudgetPanel::solve);
     connect(ranks_, &QLineEdit::textChanged, this, &BudgetPanel::solve);
@@ -161,7 +166,8 @@ void BudgetPanel::measureOrCancel()
     options.threads = threads_;
     options.nfArithmetic = document_.nfArithmetic();
     calibration->applyTo(options);
-    measuring_ = MeasuredCurves{nullptr, document_.plan(), options, curveInputs(document_, options, *calibration)};
+    measuring_ = MeasuredCurves{nullptr, document_.plan(), options, curveInputs(document_, options, *calibration),
+                                expectedObjective(options)};
     setMeasuring(true);
     result_->setText(calibration->stats ? tr("Measuring output errors…") : tr("Measuring…"));
     measurer_->start({document_.checkpoint(), document_.plan(), options, calibration->stats});
@@ -210,7 +216,8 @@ void BudgetPanel::solve()
     }
     solution_.reset();
     apply_->setEnabled(false);
-    solver_->solve({document_.checkpoint(), curves_->plan, curves_->curves, *budget, bits, *ranks});
+    solver_->solve({document_.checkpoint(), curves_->plan, curves_->curves, *budget, bits, *ranks, curves_->objective,
+                    curves_->options.measureSteps});
 }
 
 void BudgetPanel::showSolution(const BudgetSolution& solution)
@@ -222,10 +229,16 @@ void BudgetPanel::showSolution(const BudgetSolution& solution)
     emit solutionChanged();
 }
 
+void BudgetPanel::showRunCheck(const std::optional<PlannedVsMeasured>& comparison)
+{
+    runCheck_->setVisible(comparison.has_value());
+    runCheck_->setText(comparison ? tr("Last run: %1").arg(plannedVsMeasuredText(*comparison)) : QString());
+}
+
 void BudgetPanel::apply()
 {
     if (solution_ && solution_->error.isEmpty())
-        document_.patchEachLayer(solution_->patches);
+        document_.patchEachLayer(solution_->patches, solution_->expectation);
 }
 
 void BudgetPanel::checkCurves()

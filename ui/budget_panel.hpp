@@ -9,6 +9,7 @@
 // `loftq plan --calib` measures them, and the expected error says which error it is.
 #include "budget_curves.hpp"
 #include "budget_solution.hpp"
+#include "loftq/planned_vs_measured.hpp"
 
 #include <QWidget>
 #include <functional>
@@ -45,7 +46,11 @@ public:
     QPushButton* measureButton() const { return measure_; }
     QPushButton* applyButton() const { return apply_; }
     QLabel* resultLabel() const { return result_; }
+    QLabel* runCheckLabel() const { return runCheck_; }
     bool hasCurves() const { return curves_.has_value(); }
+    // What the last run measured beside what the planner expected of its plan; hidden when the run's
+    // plan carried no expectation.
+    void showRunCheck(const std::optional<PlannedVsMeasured>& comparison);
     // The solution shown, when it matches the current fields and curves.
     const std::optional<BudgetSolution>& solution() const { return solution_; }
 
@@ -77,6 +82,7 @@ private:
     QPushButton* measure_;
     QProgressBar* bar_;
     QLabel* result_;
+    QLabel* runCheck_;
     QPushButton* apply_;
     std::optional<MeasuredCurves> measuring_; // what the running measurement was started from
     std::optional<MeasuredCurves> curves_;

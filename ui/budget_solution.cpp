@@ -64,6 +64,7 @@ BudgetSolution solveBudget(const BudgetRequest& r)
             if (!r.ranks.empty())
                 patch.rank = o.rank;
         }
+        s.expectation = expectationOf(curves, allocation.choice, r.objective, r.measureSteps);
         s.paperPreset = paperPresetWithin(curves, r.plan, s.capacity);
         s.outputError = !curves.empty() && curves.front().output;
     } catch (const Error& e) {

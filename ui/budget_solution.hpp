@@ -21,6 +21,8 @@ struct BudgetRequest {
     Budget budget;
     std::vector<int> bits;  // the settings allowed now: measured ones only
     std::vector<int> ranks; // empty: each layer's planned rank
+    ExpectedObjective objective;     // what the curves' errors are
+    std::optional<int> measureSteps; // the steps they were measured with (BudgetOptions::measureSteps)
 };
 
 // The paper's "4 bits for the first K blocks, 2 after" (preset mixed:K).
@@ -36,6 +38,7 @@ struct BudgetSolution {
     // and the preset's errors are output errors, not weight errors.
     bool outputError = false;
     std::map<std::string, LayerPatch> patches; // tensor name -> its bits (and rank, when ranks are chosen)
+    PlanExpectation expectation;               // what the planner expects of them, for the plan
     // The largest K whose mixed:K fits the same capacity, when its settings were all measured.
     std::optional<PresetComparison> paperPreset;
     QString error; // set when the budget cannot be met; the rest is then empty

@@ -16,6 +16,14 @@ QString subjectLabel(const EvalRequest& r)
     return {};
 }
 
+// "planned 0.1830 · measured 0.1710", or that the planner's figure does not compare with this run.
+QString plannedText(const PlannedVsMeasured& p)
+{
+    if (!p.notCompared.empty())
+        return EvalHistoryModel::tr("not compared");
+    return EvalHistoryModel::tr("planned %1 · measured %2").arg(p.plannedTotal, 0, 'f', 4).arg(p.measuredTotal, 0, 'f', 4);
+}
+
 // The NLL shown: LoftQ's, or the original's when that was evaluated alone.
 const EvalResult* nllSource(const EvalHistoryEntry& e) { return e.full ? &*e.full : e.original ? &*e.original : nullptr; }
 
@@ -49,6 +57,8 @@ nlohmann::json EvalHistoryModel::toJson() const
             j["mean_output_rel_error"] = *e.digest.meanOutputError;
         if (!e.digest.calibration.empty())
             j["calibration"] = e.digest.calibration;
+        if (e.digest.planned)
+            j["planned"] = loftq::toJson(*e.digest.planned);
         for (const auto& [key, result] : {std::pair{"original", &e.original}, std::pair{"qlora_init", &e.backbone},
                                           std::pair{"loftq", &e.full}})
             if (*result)
@@ -72,6 +82,9 @@ std::optional<double> EvalHistoryModel::value(const EvalHistoryEntry& e, int col
     case OutputError: return e.digest.meanOutputError;
     case KlQlora: return compared(e.backbone, &ComparisonMetrics::meanKl);
     case KlLoftq: return compared(e.full, &ComparisonMetrics::meanKl);
+    case PlannedError:
+        return e.digest.planned && e.digest.planned->notCompared.empty() ? std::optional(e.digest.planned->plannedTotal)
+                                                                         : std::nullopt;
     case AgreementQlora: return compared(e.backbone, &ComparisonMetrics::top1Agreement);
     case AgreementLoftq: return compared(e.full, &ComparisonMetrics::top1Agreement);
     case Nll: return nllSource(e) ? std::optional(nllSource(e)->metrics.nll) : std::nullopt;
@@ -90,6 +103,8 @@ QVariant EvalHistoryModel::data(const QModelIndex& index, int role) const
     if (role == Qt::ToolTipRole && (index.column() == Objective || index.column() == OutputError) &&
         !e.digest.calibration.empty())
         return tr("Calibration statistics: %1").arg(QString::fromStdString(e.digest.calibration));
+    if (role == Qt::ToolTipRole && index.column() == PlannedError && e.digest.planned)
+        return plannedVsMeasuredText(*e.digest.planned);
     if (role == Qt::ToolTipRole && index.column() == Text && nllSource(e))
         return tr("%1 · %2 predictions in windows of %3 tokens")
             .arg(QString::fromStdString(e.textFile))
@@ -103,6 +118,7 @@ QVariant EvalHistoryModel::data(const QModelIndex& index, int role) const
     case Plan: return QString::fromStdString(e.digest.summary);
     case Objective: return e.digest.objective.empty() ? QStringLiteral("—") : QString::fromStdString(e.digest.objective);
     case Text: return QFileInfo(QString::fromStdString(e.textFile)).fileName();
+    case PlannedError: return e.digest.planned ? plannedText(*e.digest.planned) : QStringLiteral("—");
     case Size: return v ? humanBytes(std::uint64_t(*v)) : QStringLiteral("—");
     case WeightError:
     case OutputError:
@@ -130,6 +146,7 @@ QVariant EvalHistoryModel::headerData(int section, Qt::Orientation orientation, 
     case OutputError: return tr("Mean output error");
     case KlQlora: return tr("KL QLoRA init");
     case KlLoftq: return tr("KL LoftQ");
+    case PlannedError: return tr("Planner's total error");
     case AgreementQlora: return tr("Top-1 QLoRA init");
     case AgreementLoftq: return tr("Top-1 LoftQ");
     case Nll: return tr("NLL");

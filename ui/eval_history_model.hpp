@@ -2,7 +2,8 @@
 // Every evaluation finished while the workbench is open, one row each, so that two plans compare
 // at a glance: the plan's digest (summary, objective, packed size, mean weight and output errors)
 // beside what the model does on text (KL from the original and top-1 agreement, for the QLoRA init
-// and LoftQ), so weight-only and output-aware runs of the same plan compare side by side.
+// and LoftQ), so weight-only and output-aware runs of the same plan compare side by side. Plans
+// from the budget planner also show the error it expected beside the one the run measured.
 // "Save history" writes it as JSON (format loftq-eval-history).
 #include "eval_job.hpp"
 
@@ -22,8 +23,8 @@ struct EvalHistoryEntry {
 class EvalHistoryModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Time, Model, Plan, Objective, Size, WeightError, OutputError, KlQlora, KlLoftq, AgreementQlora,
-                  AgreementLoftq, Nll, Text, ColumnCount };
+    enum Column { Time, Model, Plan, Objective, Size, WeightError, OutputError, KlQlora, KlLoftq, PlannedError,
+                  AgreementQlora, AgreementLoftq, Nll, Text, ColumnCount };
 
     explicit EvalHistoryModel(QObject* parent = nullptr);
 

@@ -135,6 +135,7 @@ PlanDigest digestOfReport(const json& report)
     if (summaryJson.contains("mean_output_rel_error"))
         digest.meanOutputError = summaryJson.value("mean_output_rel_error", 0.0);
     digest.calibration = report.value("calibration", json::object()).value("statistics", std::string());
+    digest.planned = plannedVsMeasuredOfReport(report);
     return digest;
 }
 

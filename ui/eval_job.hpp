@@ -4,6 +4,7 @@
 // initialization; backbone + adapter: LoftQ). runEvaluation does the engine's work on whatever
 // thread calls it and touches nothing of the GUI; the controller runs it in the background.
 #include "loftq/eval.hpp"
+#include "loftq/planned_vs_measured.hpp"
 #include "loftq/report.hpp"
 #include "loftq/run_result_source.hpp"
 #include "loftq/runner.hpp"
@@ -50,6 +51,8 @@ struct PlanDigest {
     std::string objective;
     std::optional<double> meanOutputError; // mean relative output error, with calibration statistics
     std::string calibration;               // the statistics the report names; empty without
+    // A plan from the budget planner: its expected total error beside the run's measured one.
+    std::optional<PlannedVsMeasured> planned;
 };
 
 struct EvalOutcome {

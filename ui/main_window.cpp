@@ -1,5 +1,6 @@
 #include "main_window.hpp"
 #include "about_box.hpp"
+#include "budget_panel.hpp"
 #include "calibration_panel.hpp"
 #include "chart_widget.hpp"
 #include "demo_model.hpp"
@@ -8,6 +9,7 @@
 #include "export_dialog.hpp"
 #include "loftq/atomic_file.hpp"
 #include "loftq/errors.hpp"
+#include "loftq/planned_vs_measured.hpp"
 #include "plan_panel.hpp"
 #include "run_panel.hpp"
 #include "start_page.hpp"
@@ -188,11 +190,14 @@ void MainWindow::connectRuns()
         for (const auto& l : document_.layers())
             layers.emplace_back(l.layer.tensorName, l.plan.quantize ? l.plan.steps : 0);
         results_.begin(layers, runs_.measuresOutput());
+        runPlan_ = document_.plan(); // started comes inside RunController::start, before any edit
         updateActions();
     });
     connect(&runs_, &RunController::progress, &results_, &RunResults::apply);
     connect(&runs_, &RunController::finished, this, [this](const RunReport& report) {
-        runPanel_->showFinished(report);
+        const auto planned = comparePlanned(runPlan_, report);
+        runPanel_->showFinished(report, planned);
+        workspace_->planPanel()->budgetPanel()->showRunCheck(planned);
     });
     connect(&runs_, &RunController::failed, this, [this](const QString& message) {
         results_.stop();

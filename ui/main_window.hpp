@@ -76,6 +76,7 @@ private:
     RunResults results_;
     LayerTableModel model_;
     RunController runs_;
+    Plan runPlan_; // the plan of the run going on (or the last), as it was when it started
     CheckpointOpener opener_;
 
     QStackedWidget* pages_ = nullptr;

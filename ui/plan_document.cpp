@@ -99,11 +99,14 @@ bool PlanDocument::patchLayers(const std::vector<std::string>& tensorNames, cons
     return patchEachLayer(patches);
 }
 
-bool PlanDocument::patchEachLayer(const std::map<std::string, LayerPatch>& patches)
+bool PlanDocument::patchEachLayer(const std::map<std::string, LayerPatch>& patches,
+                                  std::optional<PlanExpectation> expectation)
 {
     Plan candidate = plan_;
     for (const auto& [name, patch] : patches)
         candidate.layers[name].mergeFrom(patch);
+    if (expectation)
+        candidate.expectation = std::move(expectation);
     if (!isValid(candidate))
         return false;
     plan_ = std::move(candidate);
@@ -144,6 +147,7 @@ void PlanDocument::resetPlan()
     plan_.defaults = fresh.defaults;
     plan_.rules.clear();
     plan_.layers.clear();
+    plan_.expectation.reset();
     refresh();
 }
 

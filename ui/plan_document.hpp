@@ -38,15 +38,17 @@ public:
     // Merges `patch` into the per-layer overrides of `tensorNames`. Returns false (and changes
     // nothing) when the result would be an invalid plan, e.g. bits the quantizer lacks.
     bool patchLayers(const std::vector<std::string>& tensorNames, const LayerPatch& patch);
-    // Merges each layer's own patch (e.g. a budget plan's bits) as one edit, validated as a whole.
-    bool patchEachLayer(const std::map<std::string, LayerPatch>& patches);
+    // Merges each layer's own patch (e.g. a budget plan's bits) as one edit, validated as a whole;
+    // a budget plan's expectation of them replaces the plan's.
+    bool patchEachLayer(const std::map<std::string, LayerPatch>& patches,
+                        std::optional<PlanExpectation> expectation = std::nullopt);
     // A preset ("all:4", "mixed:K") replaces every bits choice, in rules and per-layer edits alike;
     // ranks, steps and quantizers set by hand stay.
     void applyPreset(const std::string& preset);
     // Returns false when the rule's pattern is not a valid regular expression.
     bool addRule(const PlanRule& rule);
     void removeRule(int index);
-    // The default plan again: no rules, no per-layer edits.
+    // The default plan again: no rules, no per-layer edits, no planner's expectation.
     void resetPlan();
 
     // The formats the plan will be exported as (the export dialog's choice). They decide how nf

@@ -89,7 +89,7 @@ void RunPanel::showProgress()
     status_->setText(text);
 }
 
-void RunPanel::showFinished(const RunReport& report)
+void RunPanel::showFinished(const RunReport& report, const std::optional<PlannedVsMeasured>& planned)
 {
     bar_->setValue(1000);
     double qlora = 0, loftq = 0;
@@ -107,6 +107,8 @@ void RunPanel::showFinished(const RunReport& report)
                     .arg(loftq / quantized, 0, 'f', 4)
                     .arg(100.0 * (1.0 - loftq / qlora), 0, 'f', 1);
     text += outputSummary(report);
+    if (planned)
+        text += QStringLiteral("\n") + plannedVsMeasuredText(*planned);
     status_->setText(text);
 }
 

@@ -1,16 +1,15 @@
 #pragma once
 // The strip under the workspace: Run and Cancel, a progress bar with the ETA, what is being
 // computed now, and a summary when the run ends.
+#include "loftq/planned_vs_measured.hpp"
+
 #include <QWidget>
+#include <optional>
 
 class QAction;
 class QLabel;
 class QProgressBar;
 class QSpinBox;
-
-namespace loftq {
-struct RunReport;
-}
 
 namespace loftq::ui {
 
@@ -23,7 +22,8 @@ public:
 
     int threads() const;
     void setThreads(int threads);
-    void showFinished(const RunReport& report);
+    // `planned`: the budget planner's expectation of the run's plan beside what the run measured.
+    void showFinished(const RunReport& report, const std::optional<PlannedVsMeasured>& planned = std::nullopt);
     void showStopped(const QString& why);
 
 signals:

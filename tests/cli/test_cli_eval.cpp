@@ -72,22 +72,44 @@ private slots:
         QVERIFY2(refusedWithOneLine(r, "--variant must be full or backbone"), r.err.constData());
     }
 
-    // quantize --eval-text: the three models side by side in the summary and in the report.
+    // quantize --eval-text of a budget plan: the three models side by side in the summary and in
+    // the report, with the planner's expected error beside the run's; `loftq eval` of the export
+    // shows the same line, and its --json event the same figures.
     void quantizeEvaluatesItsExport()
     {
         QTemporaryDir tmp;
-        const auto out = tmp.filePath("out");
-        const auto r = test::runLoftq({"quantize", q(test::picoLlama()), "-o", out, "--target", "layers\\.0\\.mlp\\.up_proj",
-                                       "--bits", "2", "--rank", "4", "--iters", "1", "--eval-text", q(data("apache-2.0.txt")),
-                                       "--threads", "2"}, 600000);
+        const auto out = tmp.filePath("out"), planFile = tmp.filePath("plan.json");
+        const QStringList layer{"--target", "layers\\.0\\.mlp\\.up_proj", "--rank", "4", "--iters", "1", "--threads", "2"};
+        const auto planned = test::runLoftq(QStringList{"plan", q(test::picoLlama()), "--budget", "2bits", "--bits-choices",
+                                                        "2", "-o", planFile} + layer);
+        QVERIFY2(planned.exitCode == 0, planned.err.constData());
+        const auto r = test::runLoftq(QStringList{"quantize", q(test::picoLlama()), "-o", out, "--plan", planFile,
+                                                  "--eval-text", q(data("apache-2.0.txt"))} + layer, 600000);
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const auto summary = QString::fromUtf8(r.out);
         QVERIFY2(summary.contains("backbone (QLoRA init)") && summary.contains("backbone + adapter"), qPrintable(summary));
-        const auto evaluation = test::readJson(out.toStdString() + "/loftq_report.json").at("evaluation");
+        QVERIFY2(summary.contains("planner expected total rel. weight error") && summary.contains("run measured") &&
+                     summary.contains("1 of 1 planned layers"),
+                 qPrintable(summary));
+        const auto report = test::readJson(out.toStdString() + "/loftq_report.json");
+        const auto evaluation = report.at("evaluation");
         const auto full = evaluation.at("full").at("comparison"), backbone = evaluation.at("backbone").at("comparison");
         QVERIFY(full.at("kl_mean").get<double>() > 0);
         QVERIFY(full.at("kl_mean").get<double>() < backbone.at("kl_mean").get<double>()); // the adapter helps
         QVERIFY(evaluation.at("original").at("nll").get<double>() > 0);
+        const auto plannedSummary = report.at("summary").at("planned");
+        QCOMPARE(plannedSummary.at("layers_compared").get<int>(), 1);
+        QCOMPARE(plannedSummary.at("measured_total_rel_error").get<double>(),
+                 report.at("layers").at(0).at("rel_error").get<double>());
+
+        const auto e = test::runLoftq({"eval", out, "--compare", q(test::picoLlama()), "--text", q(data("apache-2.0.txt")),
+                                       "--max-tokens", "1024", "--threads", "2", "--json"});
+        QVERIFY2(e.exitCode == 0, e.err.constData());
+        const auto lines = test::nonEmptyLines(e.out);
+        const auto event = nlohmann::json::parse(lines.last().toStdString());
+        QCOMPARE(event.at("event").get<std::string>(), std::string("eval_result"));
+        QCOMPARE(event.at("planned"), plannedSummary);
+        QVERIFY(event.at("comparison").at("kl_mean").get<double>() > 0);
     }
 
     // A text the original cannot evaluate stops quantize before anything is written.

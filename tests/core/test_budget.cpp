@@ -1,13 +1,16 @@
 // Budget planning (docs/budget.md): budget texts; the knapsack DP against brute force on random
 // instances, exact with the gcd granularity and within its bound with a coarse one; sizes that
 // match the packed export; plans that runJob accepts; progress and cancellation; and on real
-// weights the planned allocation never loses to the paper's 2/4-bit preset of the same size.
+// weights the planned allocation never loses to the paper's 2/4-bit preset of the same size; the
+// plan's expectation against a run of it (planned vs measured, per layer and in total).
 #include "loftq/budget.hpp"
 #include "loftq/errors.hpp"
+#include "loftq/planned_vs_measured.hpp"
 #include "loftq/runner.hpp"
 #include "test_paths.hpp"
 
 #include <QTemporaryDir>
+#include <cmath>
 #include <QtTest>
 #include <filesystem>
 #include <limits>
@@ -86,6 +89,15 @@ void checkConsistent(const std::vector<LayerCurve>& curves, const BudgetAllocati
     QCOMPARE(a.squaredError, error);
     QVERIFY(bytes <= capacity);
 }
+
+// Planned with the run's own steps, the planner's error is the run's float32 error of the best step:
+// the same computation, so equal up to summation order. What the run reports is measured on the
+// exported tensors (Q rounded to the fixture's float16), which moves a relative error of ~0.1 by
+// about 1e-5 relative (the rounding error adds in quadrature).
+constexpr double kSameComputation = 1e-9;
+constexpr double kExportRounding = 1e-3;
+
+bool closeRelative(double a, double b, double tolerance) { return std::abs(a - b) <= tolerance * std::max(std::abs(a), std::abs(b)); }
 
 Plan smallPlan()
 {
@@ -225,6 +237,85 @@ private slots:
             QCOMPARE(used, std::set<int>{expectAllBits});
         else
             QVERIFY(used.size() > 1);
+    }
+
+    void plannedEqualsMeasuredWithTheSameSteps()
+    {
+        const auto cp = Checkpoint::open(test::fixture("llama"));
+        Plan base = smallPlan();
+        base.defaults.steps = 2;
+        BudgetOptions options;
+        options.measureSteps.reset(); // the plan's steps
+        const auto r = planForBudget(cp, base, {Budget::Kind::AverageBits, 3}, options);
+        QVERIFY(r.plan.expectation);
+        QCOMPARE(r.plan.expectation->totalRelError, r.summary.totalRelError);
+        QVERIFY(!r.plan.expectation->objective.output);
+        const auto report = runJob(cp, r.plan, {});
+        const auto compared = comparePlanned(r.plan, report);
+        QVERIFY(compared && compared->notCompared.empty());
+        QCOMPARE(compared->comparedLayers, r.curves.size());
+        QCOMPARE(compared->measureStepsMax, 2);
+        for (std::size_t l = 0; l < report.layers.size(); ++l) {
+            const auto& layer = report.layers[l];
+            const auto& p = compared->layers[l];
+            QCOMPARE(p.tensor, layer.layer.tensorName);
+            const double float32 = layer.stepErrors[std::size_t(layer.bestStep - 1)];
+            QVERIFY2(closeRelative(p.planned, float32, kSameComputation),
+                     qPrintable(QStringLiteral("%1: planned %2, run %3").arg(QString::fromStdString(p.tensor)).arg(p.planned).arg(float32)));
+            QVERIFY(closeRelative(p.planned, p.measured, kExportRounding));
+        }
+        QVERIFY(closeRelative(compared->plannedTotal, r.summary.totalRelError, kSameComputation));
+        QVERIFY(closeRelative(compared->plannedTotal, compared->measuredTotal, kExportRounding));
+        // The report file carries both, per layer and in total.
+        const auto j = report.toJson(r.plan);
+        QCOMPARE(j["summary"]["planned"]["layers_compared"].get<std::size_t>(), r.curves.size());
+        QCOMPARE(j["summary"]["planned"]["measured_total_rel_error"].get<double>(), compared->measuredTotal);
+        QCOMPARE(j["layers"][0]["planned_rel_error"].get<double>(), compared->layers[0].planned);
+        QCOMPARE(plannedVsMeasuredOfReport(j)->plannedTotal, compared->plannedTotal);
+
+        // An edit after planning: that layer is no longer compared; the others still are.
+        Plan edited = r.plan;
+        const auto& first = report.layers.front();
+        edited.layers[first.layer.tensorName].bits = first.plan.bits == 8 ? 4 : 8;
+        RunReport changed = report;
+        changed.layers.front().plan = edited.resolve(first.layer);
+        const auto afterEdit = comparePlanned(edited, changed);
+        QCOMPARE(afterEdit->changedLayers, std::size_t(1));
+        QCOMPARE(afterEdit->comparedLayers, r.curves.size() - 1);
+    }
+
+    void plannedAndMeasuredOfOtherKindsAreNotCompared()
+    {
+        const auto cp = Checkpoint::open(test::fixture("llama"));
+        LayerReport layer;
+        layer.layer = planLayers(cp, Plan{}).front().layer;
+        layer.plan = Plan{}.resolve(layer.layer);
+        layer.relError = 0.1;
+        Plan plan;
+        plan.expectation = PlanExpectation{{true, "stats.safetensors", "ab", 100, 0.01}, 0.2, {}};
+        plan.expectation->layers[layer.layer.tensorName] = {layer.plan.method, layer.plan.bits, layer.plan.rank,
+                                                            layer.plan.blockSize, 1, 0.2, 1.0};
+        RunReport weightOnly;
+        weightOnly.layers = {layer};
+        auto c = comparePlanned(plan, weightOnly);
+        QVERIFY(c->notCompared.find("weight errors only") != std::string::npos);
+        QCOMPARE(c->otherObjectiveLayers, std::size_t(1));
+        // Output errors on another damping are another objective.
+        RunReport otherDamping = weightOnly;
+        otherDamping.calibration = "stats.safetensors";
+        otherDamping.damping = 0.1;
+        otherDamping.layers[0].objective = "output";
+        otherDamping.layers[0].outputRelError = 0.15;
+        otherDamping.layers[0].qloraOutputRelError = 0.3;
+        QVERIFY(comparePlanned(plan, otherDamping)->notCompared.find("damping") != std::string::npos);
+        otherDamping.damping = 0.01;
+        c = comparePlanned(plan, otherDamping);
+        QVERIFY(c->notCompared.empty());
+        QCOMPARE(c->measuredTotal, 0.15);
+        // A weight plan against a run that minimized output errors.
+        plan.expectation->objective = {};
+        QVERIFY(comparePlanned(plan, otherDamping)->notCompared.find("minimized output errors") != std::string::npos);
+        QVERIFY(!comparePlanned(Plan{}, otherDamping));
     }
 
     void sizeBudgetsCountWhatStaysUnquantized()

@@ -1,4 +1,5 @@
-// Plans: resolution order, presets on parsed block indices, JSON round trip and rejection of bad plans.
+// Plans: resolution order, presets on parsed block indices, JSON round trip and rejection of bad plans,
+// and the budget planner's optional expectation block (round trip, staleness, malformed blocks).
 #include "loftq/errors.hpp"
 #include "loftq/plan.hpp"
 
@@ -27,6 +28,27 @@ void expectBadInput(const nlohmann::json& j, const std::string& phrase)
         return;
     }
     QFAIL(qPrintable(QString("accepted: ") + QString::fromStdString(j.dump())));
+}
+
+// An output-error expectation for two layers, as the planner writes one.
+PlanExpectation outputExpectation()
+{
+    PlanExpectation e;
+    e.objective = {true, "stats.safetensors", "ab12", 4096, 0.01};
+    e.totalRelError = 0.183;
+    e.layers["model.layers.0.mlp.up_proj.weight"] = {QuantMethod::NormalFloat, 3, 16, 64, 1, 0.19, 12.5};
+    e.layers["model.layers.1.mlp.up_proj.weight"] = {QuantMethod::Uniform, 2, 8, 128, 5, 0.25, 3.0};
+    return e;
+}
+
+// A plan file whose expectation block is `block`.
+nlohmann::json withExpectation(const nlohmann::json& block)
+{
+    Plan p;
+    p.expectation = outputExpectation();
+    auto j = p.toJson();
+    j["expectation"] = block;
+    return j;
 }
 
 } // namespace
@@ -113,6 +135,65 @@ private slots:
         expectBadInput({{"svd", "quick"}}, "svd must be");
         expectBadInput({{"version", 2}}, "unsupported plan version");
         expectBadInput(nlohmann::json::array(), "must be a JSON object");
+    }
+
+    void expectationRoundTripsAndIsOptional()
+    {
+        Plan p;
+        p.layers["model.layers.0.mlp.up_proj.weight"] = {.bits = 3};
+        const auto without = Plan::fromJson(nlohmann::json::parse(p.toJson().dump()), "x");
+        QVERIFY(!p.toJson().contains("expectation"));
+        QVERIFY(!without.expectation);
+        QVERIFY(without == p);
+        p.expectation = outputExpectation();
+        QVERIFY(Plan::fromJson(nlohmann::json::parse(p.toJson().dump()), "x") == p);
+        p.expectation->objective = {}; // weight errors: no statistics block
+        QVERIFY(!p.toJson()["expectation"].contains("statistics"));
+        QVERIFY(Plan::fromJson(nlohmann::json::parse(p.toJson().dump()), "x") == p);
+    }
+
+    void expectationDescribesOnlyThePlannedSetting()
+    {
+        const auto e = outputExpectation().layers.at("model.layers.0.mlp.up_proj.weight");
+        LayerPlan planned{true, QuantMethod::NormalFloat, 3, 16, 5, 64};
+        QVERIFY(e.describes(planned)); // steps may differ: the planner measures with fewer
+        for (auto edit : {+[](LayerPlan& l) { l.bits = 4; }, +[](LayerPlan& l) { l.rank = 8; },
+                          +[](LayerPlan& l) { l.quantize = false; }, +[](LayerPlan& l) { l.blockSize = 32; },
+                          +[](LayerPlan& l) { l.method = QuantMethod::Uniform; }}) {
+            LayerPlan changed = planned;
+            edit(changed);
+            QVERIFY(!e.describes(changed));
+        }
+        // A preset replaces the bits the expectation was for: it goes.
+        Plan p;
+        p.expectation = outputExpectation();
+        applyPreset(p, "all:4");
+        QVERIFY(!p.expectation);
+    }
+
+    void malformedExpectationsAreRejectedWithTheReason()
+    {
+        const auto good = outputExpectation().toJson();
+        auto edited = [&](auto change) {
+            auto j = good;
+            change(j);
+            return withExpectation(j);
+        };
+        expectBadInput(withExpectation("weight"), "expectation must be an object");
+        expectBadInput(edited([](auto& j) { j["objective"] = "loss"; }), "expectation.objective must be");
+        expectBadInput(edited([](auto& j) { j.erase("statistics"); }), "output errors need \"statistics\"");
+        expectBadInput(edited([](auto& j) { j["objective"] = "weight"; }), "weight errors take no \"statistics\"");
+        expectBadInput(edited([](auto& j) { j.erase("total_rel_error"); }), "missing 'total_rel_error'");
+        expectBadInput(edited([](auto& j) { j["total_rel_error"] = -1; }), "total_rel_error must be a finite number");
+        expectBadInput(edited([](auto& j) { j["statistics"]["damping"] = "low"; }), "statistics.damping must be");
+        expectBadInput(edited([](auto& j) { j["layers"] = nlohmann::json::array(); }), "expectation.layers must be");
+        expectBadInput(edited([](auto& j) { j["layers"]["model.layers.0.mlp.up_proj.weight"]["bits"] = 0; }),
+                       "expectation.layers['model.layers.0.mlp.up_proj.weight'].bits must be");
+        expectBadInput(edited([](auto& j) { j["layers"]["model.layers.0.mlp.up_proj.weight"]["method"] = "fp"; }),
+                       ".method must be");
+        expectBadInput(edited([](auto& j) { j["layers"]["model.layers.0.mlp.up_proj.weight"].erase("squared_norm"); }),
+                       "missing 'squared_norm'");
+        expectBadInput(edited([](auto& j) { j["planned_by"] = "me"; }), "expectation: unknown key 'planned_by'");
     }
 
     void unknownPresetIsAnError()

@@ -3,12 +3,14 @@
 // (computed again layer by layer, never exported) and for an hf-peft export of the same plan, which
 // must agree with the run's; the run-result source reproduces the run's reported errors; cancel
 // stops it; destroying the window during an evaluation joins it; the history and the recent text
-// files persist. The item models run under QAbstractItemModelTester.
+// files persist; a plan from the budget planner shows its expected error beside the run's measured
+// one in the history. The item models run under QAbstractItemModelTester.
 #include "eval_history_model.hpp"
 #include "eval_kl_chart.hpp"
 #include "eval_metrics_model.hpp"
 #include "eval_panel.hpp"
 #include "eval_worst_model.hpp"
+#include "loftq/budget.hpp"
 #include "loftq/layer_job.hpp"
 #include "loftq/run_result_source.hpp"
 #include "meta_types.hpp"
@@ -168,6 +170,13 @@ private slots:
 
     void runResultShowsTheEnginesFiguresAndMatchesItsExport()
     {
+        // The plan as the budget planner writes it (its own bits, one setting each): it carries
+        // what the planner expects, which the history shows beside what the run measured.
+        BudgetOptions measure;
+        measure.bits = {document->plan().defaults.bits};
+        measure.threads = 2;
+        const auto planned = planForBudget(*document->checkpoint(), document->plan(), {Budget::Kind::AverageBits, 8}, measure);
+        document->setPlan(planned.plan);
         const RunReport report = run();
         QCOMPARE(report.layers.size(), std::size_t(14));
         QVERIFY(panel->runButton()->isEnabled());
@@ -202,6 +211,13 @@ private slots:
         QCOMPARE(history.index(0, EvalHistoryModel::Size).data(Qt::UserRole).toDouble(),
                  double(document->sizeEstimate().total()));
         QVERIFY(history.index(0, EvalHistoryModel::Plan).data().toString().contains(QStringLiteral("×14")));
+        const auto compared = comparePlanned(plan, report);
+        QVERIFY(compared && compared->comparedLayers == 14);
+        QCOMPARE(history.index(0, EvalHistoryModel::PlannedError).data(Qt::UserRole).toDouble(), compared->plannedTotal);
+        QVERIFY(history.index(0, EvalHistoryModel::PlannedError).data().toString().contains(
+            QString::number(compared->measuredTotal, 'f', 4)));
+        QVERIFY(history.index(0, EvalHistoryModel::PlannedError).data(Qt::ToolTipRole).toString().contains(
+            QStringLiteral("budget planner expected")));
 
         // The run-result source holds what the run measured: ||W - Q - s B A|| / ||W|| per layer.
         for (const auto& l : report.layers) {
@@ -228,7 +244,8 @@ private slots:
         QCOMPARE(history.rowCount(), 2);
         for (const int column : {int(EvalHistoryModel::KlQlora), int(EvalHistoryModel::KlLoftq),
                                  int(EvalHistoryModel::AgreementLoftq), int(EvalHistoryModel::Nll),
-                                 int(EvalHistoryModel::WeightError), int(EvalHistoryModel::Size)}) {
+                                 int(EvalHistoryModel::WeightError), int(EvalHistoryModel::Size),
+                                 int(EvalHistoryModel::PlannedError)}) {
             const double fromRun = history.index(0, column).data(Qt::UserRole).toDouble();
             const double fromExport = history.index(1, column).data(Qt::UserRole).toDouble();
             QVERIFY2(std::abs(fromRun - fromExport) <= kSameModelTolerance * std::max(1.0, std::abs(fromRun)),
@@ -245,6 +262,7 @@ private slots:
         QCOMPARE(json["entries"].size(), std::size_t(2));
         QCOMPARE(json["entries"][0]["loftq"]["comparison"]["kl_mean"].get<double>(), engineFull.comparison->meanKl);
         QCOMPARE(json["entries"][0]["mean_rel_error"].get<double>(), sum / 14);
+        QCOMPARE(json["entries"][0]["planned"]["planned_total_rel_error"].get<double>(), compared->plannedTotal);
     }
 
     void cancelStopsTheEvaluation()

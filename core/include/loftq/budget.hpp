@@ -106,8 +106,16 @@ BudgetSummary summarize(const std::vector<LayerCurve>& curves, const std::vector
 // The choice another plan makes (e.g. a preset), when each of its settings was measured.
 std::optional<std::vector<std::size_t>> choiceOf(const std::vector<LayerCurve>& curves, const Plan& plan);
 
+// What the curves of `options` measure: weight errors, or output errors on its statistics and damping.
+ExpectedObjective expectedObjective(const BudgetOptions& options);
+// The planner's expectation of one choice per curve (docs/budget.md, "Planned and measured"):
+// each layer's chosen setting, its relative error and ||W||^2, and the total relative error.
+// `measureSteps` as BudgetOptions::measureSteps: empty means each layer's planned steps.
+PlanExpectation expectationOf(const std::vector<LayerCurve>& curves, const std::vector<std::size_t>& choice,
+                              const ExpectedObjective& objective, std::optional<int> measureSteps);
+
 struct BudgetResult {
-    Plan plan;                   // the base plan with per-layer overrides in `layers`
+    Plan plan;                   // the base plan with per-layer overrides in `layers` and the expectation
     std::vector<LayerCurve> curves;
     BudgetAllocation allocation;
     BudgetSummary summary;

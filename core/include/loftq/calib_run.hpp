@@ -17,6 +17,9 @@ struct LayerObjective {
     std::string fallback;                          // why there is no output objective
 };
 
+// The damping a run or measurement uses: the one asked for, else the statistics' default.
+double dampingFor(const CalibrationStats& stats, std::optional<double> damping);
+
 class OutputObjectiveSource {
 public:
     // Checks the statistics against the checkpoint and the targets to quantize (Error(BadInput)).

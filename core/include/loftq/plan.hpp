@@ -3,6 +3,7 @@
 // Defaults, then ordered rules (each matching rule overrides the fields it sets), then per-layer
 // overrides. Saved as JSON (`loftq_plan.json`), read back by `--plan` and by the GUI.
 #include "loftq/dtype.hpp"
+#include "loftq/plan_expectation.hpp"
 #include "loftq/quantizer.hpp"
 #include "loftq/svd.hpp"
 #include "loftq/targets.hpp"
@@ -60,6 +61,9 @@ struct Plan {
     std::optional<double> alpha;                // LoRA alpha; unset = each layer's rank
     DType adapterDtype = DType::F32;
     OnBadTensor onBadTensor = OnBadTensor::Fail;
+    // Written by the budget planner: the error it expects of each layer it set. An entry counts
+    // only while the layer resolves to the setting it names (LayerExpectation::describes).
+    std::optional<PlanExpectation> expectation;
 
     LayerPlan resolve(const LayerDescriptor& layer) const;
     nlohmann::json toJson() const;
@@ -80,6 +84,7 @@ std::vector<PlannedLayer> planLayers(const Checkpoint& checkpoint, const Plan& p
 // Presets: "mixed:K" (4 bits for blocks 0..K-1, 2 bits after), "all:B" (every target B bits).
 // A preset replaces every bits choice (defaults, rules and per-layer overrides, "keep" included);
 // ranks, steps and quantizers stay. The CLI, the workbench and budget comparisons all mean this.
+// The planner's expectation goes too: it was for bits the preset has just replaced.
 // Throws Error(BadInput) for an unknown name.
 void applyPreset(Plan& plan, const std::string& name);
 // Checks every value is supported (bits for the quantizer, rank >= 1, steps >= 1, block >= 1).

@@ -5,9 +5,14 @@
 
 namespace loftq {
 
+double dampingFor(const CalibrationStats& stats, std::optional<double> damping)
+{
+    return damping.value_or(stats.manifest().dampingDefault);
+}
+
 OutputObjectiveSource::OutputObjectiveSource(const CalibrationStats& stats, std::optional<double> damping,
                                              const Checkpoint& checkpoint, const std::vector<LayerDescriptor>& targets)
-    : stats_(stats), damping_(damping.value_or(stats.manifest().dampingDefault))
+    : stats_(stats), damping_(dampingFor(stats, damping))
 {
     if (!(damping_ >= 0) || !std::isfinite(damping_))
         throwBadInput(stats.path(), "damping must be a finite number >= 0");

@@ -54,6 +54,7 @@ BudgetResult planForBudget(const Checkpoint& cp, const Plan& plan, const Budget&
         if (!options.ranks.empty())
             patch.rank = o.rank;
     }
+    r.plan.expectation = expectationOf(r.curves, r.allocation.choice, expectedObjective(options), options.measureSteps);
     return r;
 }
 

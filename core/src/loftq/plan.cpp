@@ -183,6 +183,8 @@ json Plan::toJson() const
     j["layers"] = json::object();
     for (const auto& [name, patch] : layers)
         j["layers"][name] = patchToJson(patch);
+    if (expectation)
+        j["expectation"] = expectation->toJson();
     return j;
 }
 
@@ -191,7 +193,7 @@ Plan Plan::fromJson(const json& j, const std::string& label)
     if (!j.is_object())
         throwBadInput(label, "a plan must be a JSON object");
     rejectUnknownKeys(j, {"format", "version", "defaults", "svd", "seed", "alpha", "adapter_dtype", "on_bad_tensor",
-                          "targets", "rules", "layers"},
+                          "targets", "rules", "layers", "expectation"},
                       label, "plan");
     if (j.contains("format") && j["format"] != "loftq-plan")
         throwBadInput(label, "\"format\" is not \"loftq-plan\"");
@@ -270,6 +272,8 @@ Plan Plan::fromJson(const json& j, const std::string& label)
         for (const auto& [name, lj] : j["layers"].items())
             plan.layers[name] = patchFromJson(lj, label, "layers['" + name + "']");
     }
+    if (j.contains("expectation"))
+        plan.expectation = PlanExpectation::fromJson(j["expectation"], label);
     validatePlan(plan, label);
     return plan;
 }
@@ -318,6 +322,7 @@ void applyPreset(Plan& plan, const std::string& name)
         dropBits(patch);
     std::erase_if(plan.layers, [](const auto& entry) { return entry.second == LayerPatch{}; });
     plan.defaults.quantize = true;
+    plan.expectation.reset();
     if (kind == "mixed") {
         // The paper's 2/4-bit mixed precision: 4 bits for blocks 0..K-1 of each stack, 2 after.
         plan.defaults.bits = 2;

@@ -1,4 +1,7 @@
 #include "loftq/report.hpp"
+#include "loftq/planned_vs_measured.hpp"
+
+#include <map>
 
 namespace loftq {
 
@@ -75,11 +78,24 @@ nlohmann::json RunReport::toJson(const Plan& plan) const
         j["definitions"]["output_rel_error"] = "the same for E = W - Q - (alpha/r) B A on the exported tensors";
         j["definitions"]["step_output_rel_errors"] = "the same per alternating step, float32 (output objective)";
     }
+    const auto planned = comparePlanned(plan, *this);
+    std::map<std::string, const LayerPlannedVsMeasured*> plannedLayers;
+    if (planned) {
+        j["definitions"]["planned"] = "what the budget planner expected (its measurement, planned_*) beside what "
+                                      "this run measured, over the layers still at the planned setting";
+        for (const auto& p : planned->layers)
+            plannedLayers[p.tensor] = &p;
+    }
+    const std::string plannedKey = planned && planned->objective.output ? "planned_output_rel_error" : "planned_rel_error";
     std::size_t quantized = 0, measuredOutput = 0;
     double sumQlora = 0, sumErr = 0, sumQloraOutput = 0, sumOutput = 0;
     j["layers"] = nlohmann::json::array();
     for (const auto& l : layers) {
         j["layers"].push_back(l.toJson());
+        if (const auto p = plannedLayers.find(l.layer.tensorName); p != plannedLayers.end()) {
+            j["layers"].back()[plannedKey] = p->second->planned;
+            j["layers"].back()["planned_measure_steps"] = p->second->measureSteps;
+        }
         if (l.status == LayerStatus::Quantized) {
             ++quantized;
             sumQlora += l.qloraRelError;
@@ -99,6 +115,8 @@ nlohmann::json RunReport::toJson(const Plan& plan) const
         j["summary"]["mean_qlora_output_rel_error"] = sumQloraOutput / double(measuredOutput);
         j["summary"]["mean_output_rel_error"] = sumOutput / double(measuredOutput);
     }
+    if (planned)
+        j["summary"]["planned"] = loftq::toJson(*planned);
     return j;
 }
 
