@@ -302,7 +302,9 @@ private slots:
         QCOMPARE(c->otherObjectiveLayers, std::size_t(1));
         // Output errors on another damping are another objective.
         RunReport otherDamping = weightOnly;
-        otherDamping.calibration = "stats.safetensors";
+        otherDamping.calibration = "moved/stats.safetensors"; // the same statistics under another name
+        otherDamping.calibrationTextSha256 = "ab";
+        otherDamping.calibrationTokens = 100;
         otherDamping.damping = 0.1;
         otherDamping.layers[0].objective = "output";
         otherDamping.layers[0].outputRelError = 0.15;
@@ -312,6 +314,14 @@ private slots:
         c = comparePlanned(plan, otherDamping);
         QVERIFY(c->notCompared.empty());
         QCOMPARE(c->measuredTotal, 0.15);
+        // Statistics of another calibration text, or of fewer tokens of it, are another objective.
+        RunReport otherText = otherDamping;
+        otherText.calibrationTextSha256 = "cd";
+        QVERIFY(comparePlanned(plan, otherText)->notCompared.find("other statistics") != std::string::npos);
+        QCOMPARE(comparePlanned(plan, otherText)->comparedLayers, std::size_t(0));
+        otherText.calibrationTextSha256 = "ab";
+        otherText.calibrationTokens = 50;
+        QVERIFY(comparePlanned(plan, otherText)->notCompared.find("other statistics") != std::string::npos);
         // A weight plan against a run that minimized output errors.
         plan.expectation->objective = {};
         QVERIFY(comparePlanned(plan, otherDamping)->notCompared.find("minimized output errors") != std::string::npos);

@@ -49,6 +49,8 @@ struct RunReport {
     std::vector<LayerReport> layers;
     std::uint64_t sourceBytes = 0;
     std::string calibration;                // the statistics file, empty without one
+    std::string calibrationTextSha256;      // its manifest's identity of the calibration text
+    std::uint64_t calibrationTokens = 0;    // and its calibration tokens
     double damping = 0;                     // lambda / mean(diag H) used with it
     nlohmann::json toJson(const Plan& plan) const;
 };

@@ -1,5 +1,6 @@
 // Planned beside measured. A layer compares only when the run quantized it at the setting the
-// planner measured and measured the same kind of error on the same damping; anything else is
+// planner measured and measured the same kind of error (output errors: on statistics of the same
+// calibration text and tokens, with the same damping); anything else is
 // counted and said, never compared (a weight error beside an output error means nothing).
 #include "loftq/planned_vs_measured.hpp"
 
@@ -12,6 +13,13 @@ namespace {
 
 bool sameDamping(double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(a)); }
 
+// The run's statistics are the planner's: the same calibration text and token count. The file's
+// name may differ (copied, moved); H from another text is another objective.
+bool sameStatistics(const ExpectedObjective& objective, const RunReport& report)
+{
+    return objective.textSha256 == report.calibrationTextSha256 && objective.tokens == report.calibrationTokens;
+}
+
 // The relative error the run measured of the plan's kind for this layer, if it did.
 std::optional<double> measuredOfKind(const ExpectedObjective& objective, const RunReport& report, const LayerReport& l)
 {
@@ -20,7 +28,7 @@ std::optional<double> measuredOfKind(const ExpectedObjective& objective, const R
         return std::nullopt;
     if (!objective.output)
         return l.relError;
-    if (!l.outputRelError || !sameDamping(objective.damping, report.damping))
+    if (!l.outputRelError || !sameStatistics(objective, report) || !sameDamping(objective.damping, report.damping))
         return std::nullopt;
     return *l.outputRelError;
 }
@@ -38,6 +46,11 @@ std::string whyNotCompared(const PlannedVsMeasured& c, const RunReport& report)
     if (o.output && report.calibration.empty())
         return "the plan expects relative output errors (statistics " + o.statistics +
                "); this run measured weight errors only (run it with those statistics to compare)";
+    if (o.output && !sameStatistics(o, report))
+        return "the plan's output errors were measured on other statistics (" + o.statistics + ": " +
+               std::to_string(o.tokens) + " tokens of text " + o.textSha256.substr(0, 12) + "); this run used " +
+               report.calibration + " (" + std::to_string(report.calibrationTokens) + " tokens of text " +
+               report.calibrationTextSha256.substr(0, 12) + ")";
     if (o.output && !sameDamping(o.damping, report.damping))
         return "the plan's output errors used damping " + number(o.damping) + "; this run used " +
                number(report.damping);

@@ -72,7 +72,10 @@ nlohmann::json RunReport::toJson(const Plan& plan) const
         {"step_rel_errors", "||W - Q_t - B_t A_t|| / ||W|| per alternating step, float32"},
         {"improvement", "1 - rel_error / qlora_rel_error"}};
     if (!calibration.empty()) {
-        j["calibration"] = {{"statistics", calibration}, {"damping", damping}};
+        j["calibration"] = {{"statistics", calibration},
+                            {"text_sha256", calibrationTextSha256},
+                            {"tokens", calibrationTokens},
+                            {"damping", damping}};
         j["definitions"]["qlora_output_rel_error"] =
             "sqrt(tr(E H E^T) / tr(W H W^T)), E = W - Q1, H = X^T X of the layer's calibration inputs";
         j["definitions"]["output_rel_error"] = "the same for E = W - Q - (alpha/r) B A on the exported tensors";

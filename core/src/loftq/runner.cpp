@@ -119,6 +119,8 @@ public:
                 layers.push_back(p->layer);
             outputs_.emplace(*options.calibration, options.damping, cp, layers);
             report_.calibration = options.calibrationName.empty() ? options.calibration->path() : options.calibrationName;
+            report_.calibrationTextSha256 = options.calibration->manifest().textSha256;
+            report_.calibrationTokens = options.calibration->manifest().tokens;
             report_.damping = outputs_->damping();
         }
     }
