@@ -89,7 +89,7 @@ LayerTableModel::LayerTableModel(PlanDocument& document, const RunResults& resul
     connect(&document_, &PlanDocument::layersReset, this, &LayerTableModel::endResetModel);
     connect(&document_, &PlanDocument::planChanged, this, [this] {
         if (rowCount() > 0)
-            emit dataChanged(index(0, Bits), index(rowCount() - 1, Size));
+            emit dataChanged(index(0, Bits), index(rowCount() - 1, PlannedError));
     });
     connect(&results_, &RunResults::layerChanged, this, &LayerTableModel::layerResultChanged);
     connect(&results_, &RunResults::cleared, this, &LayerTableModel::resultsCleared);
@@ -195,6 +195,10 @@ QVariant LayerTableModel::displayData(int row, int column) const
         return plan.steps;
     case Size:
         return humanBytes(document_.layerSize(row).total());
+    case PlannedError:
+        if (const auto e = plannedError(row))
+            return relErrorText(*e);
+        return QString();
     case Status:
         return result ? stateText(*result) : QString();
     case QloraError:
@@ -216,6 +220,18 @@ QVariant LayerTableModel::displayData(int row, int column) const
     }
 }
 
+std::optional<double> LayerTableModel::plannedError(int row) const
+{
+    const auto& expectation = document_.plan().expectation;
+    if (!expectation)
+        return std::nullopt;
+    const auto& planned = document_.layers()[std::size_t(row)];
+    const auto it = expectation->layers.find(planned.layer.tensorName);
+    if (it == expectation->layers.end() || !it->second.describes(planned.plan))
+        return std::nullopt;
+    return it->second.relError;
+}
+
 QVariant LayerTableModel::sortData(int row, int column) const
 {
     const auto& planned = document_.layers()[std::size_t(row)];
@@ -231,6 +247,8 @@ QVariant LayerTableModel::sortData(int row, int column) const
         return planned.plan.quantize ? planned.plan.bits : 64;
     case Size:
         return qulonglong(document_.layerSize(row).total());
+    case PlannedError:
+        return plannedError(row).value_or(-1.0);
     case QloraError:
         return report ? report->qloraRelError : -1.0;
     case LoftqError:
@@ -253,7 +271,7 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
     static const char* const titles[ColumnCount] = {
         QT_TR_NOOP("Layer"), QT_TR_NOOP("Block"), QT_TR_NOOP("Role"), QT_TR_NOOP("Shape"), QT_TR_NOOP("DType"),
         QT_TR_NOOP("Params"), QT_TR_NOOP("Bits"), QT_TR_NOOP("Rank"), QT_TR_NOOP("Quantizer"), QT_TR_NOOP("Steps"),
-        QT_TR_NOOP("Est. size"), QT_TR_NOOP("Status"), QT_TR_NOOP("QLoRA err"), QT_TR_NOOP("LoftQ err"),
+        QT_TR_NOOP("Est. size"), QT_TR_NOOP("Planned err"), QT_TR_NOOP("Status"), QT_TR_NOOP("QLoRA err"), QT_TR_NOOP("LoftQ err"),
         QT_TR_NOOP("QLoRA out err"), QT_TR_NOOP("LoftQ out err"), QT_TR_NOOP("Best")};
     if (role == Qt::DisplayRole)
         return tr(titles[section]);
@@ -267,6 +285,11 @@ QVariant LayerTableModel::headerData(int section, Qt::Orientation orientation, i
             return tr("Alternating LoftQ steps (the best one is kept)");
         case Size:
             return tr("Codes at the layer's bits, one float32 scale per block, plus the adapter");
+        case PlannedError:
+            return tr("What the budget planner expected of the layer's setting: its weight error, or its relative "
+                      "output error when planned on calibration statistics, measured with the planner's steps (one "
+                      "by default, so a run's LoftQ err or LoftQ out err is usually lower). Empty when the setting "
+                      "changed after planning");
         case QloraError:
             return tr("||W - quant(W)|| / ||W||: the error with a zero adapter");
         case LoftqError:

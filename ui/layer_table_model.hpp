@@ -18,6 +18,7 @@ public:
         Name, Block, Role, Shape, DType, Parameters, // what the layer is
         Bits, Rank, Quantizer, Steps,                // the plan (editable)
         Size,                                        // estimated size at its bits, with adapter
+        PlannedError,                                // the budget planner's expectation, when the plan has one
         Status, QloraError, LoftqError,              // the last run
         QloraOutputError, LoftqOutputError,          // ... with calibration statistics only
         BestStep,
@@ -48,6 +49,9 @@ signals:
 
 private:
     QVariant displayData(int row, int column) const;
+    // The planner's expected error of the row's layer while the plan still gives it the planned
+    // setting (a later edit makes it stale).
+    std::optional<double> plannedError(int row) const;
     QVariant sortData(int row, int column) const;
     void layerResultChanged(const QString& tensorName);
     void resultsCleared();

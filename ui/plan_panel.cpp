@@ -95,6 +95,18 @@ PlanPanel::PlanPanel(PlanDocument& document, LayerTableModel& model, QWidget* pa
     });
     connect(&model_, &LayerTableModel::outputColumnsChanged, this, &PlanPanel::showOutputColumns);
     showOutputColumns(model_.showsOutputErrors());
+    // The planner's column only for a plan that carries its expectation (made for a budget).
+    auto showPlannedColumn = [this] {
+        const bool shown = document_.plan().expectation.has_value();
+        if (shown == table_->isColumnHidden(LayerTableModel::PlannedError)) {
+            table_->setColumnHidden(LayerTableModel::PlannedError, !shown);
+            if (shown)
+                table_->resizeColumnToContents(LayerTableModel::PlannedError);
+        }
+    };
+    connect(&document_, &PlanDocument::planChanged, this, showPlannedColumn);
+    connect(&document_, &PlanDocument::layersReset, this, showPlannedColumn);
+    showPlannedColumn();
 }
 
 void PlanPanel::showOutputColumns(bool shown)

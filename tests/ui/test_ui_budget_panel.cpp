@@ -94,6 +94,12 @@ private slots:
             QCOMPARE(model->index(row, LayerTableModel::Bits).data().toString(),
                      QString::number(engine.plan.resolve(layer).bits));
             QVERIFY(model->index(row, LayerTableModel::Bits).data(Qt::FontRole).value<QFont>().bold());
+            // The planner's expectation of each layer, beside where the run's errors will appear.
+            const auto& expected = engine.plan.expectation->layers.at(layer.tensorName);
+            QCOMPARE(model->index(row, LayerTableModel::PlannedError).data(LayerTableModel::SortRole).toDouble(),
+                     expected.relError);
+            QCOMPARE(model->index(row, LayerTableModel::PlannedError).data().toString(),
+                     QString::number(expected.relError, 'f', 5));
         }
         const auto& shown = *panel->solution();
         QCOMPARE(shown.summary.totalRelError, engine.summary.totalRelError);
@@ -132,6 +138,14 @@ private slots:
             mixed25.insert(bits);
         }
         QVERIFY(mixed25.size() > 1); // 2.5 bits mixes settings, so the check above tells layers apart
+
+        // An edit of a layer's setting leaves its expectation behind: its cell empties, the others stay.
+        QVERIFY(!model->index(0, LayerTableModel::PlannedError).data().toString().isEmpty());
+        LayerPatch otherRank;
+        otherRank.rank = document->layers().front().plan.rank + 1;
+        QVERIFY(document->patchLayers({document->layers().front().layer.tensorName}, otherRank));
+        QCOMPARE(model->index(0, LayerTableModel::PlannedError).data().toString(), QString());
+        QVERIFY(!model->index(1, LayerTableModel::PlannedError).data().toString().isEmpty());
     }
 
     void fewerChoicesNeedNoNewMeasurement()
