@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <future>
-#include <sys/mman.h>
 #include <malloc.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 // Sanitizers bring allocators of their own: glibc's settings mean nothing to them, and the
@@ -32,14 +32,14 @@ constexpr std::size_t kLargestHeapBlock = 32 * kMiB;
 constexpr std::size_t kReservedHeapBlocks = 12;
 constexpr std::size_t kReservedHeapBlock = 24 * kMiB;
 
-// glibc grows its heap with brk and never asks for transparent huge pages (THP is "madvise" on
-// Debian), so every fresh 4 KiB page is a fault, and in a VM a costly trap: a one-matrix quantize
-// took 6600 faults. Grow the heap once now, advise it, and hand it back to malloc: later blocks
-// land in it and fault 2 MiB at a time.
 // The laid-out part of the heap, where the first large blocks will land; empty when none.
 std::byte* reservedBegin = nullptr;
 std::size_t reservedBytes = 0;
 
+// glibc grows its heap with brk and never asks for transparent huge pages (THP is "madvise" on
+// Debian), so every fresh 4 KiB page is a fault, and in a VM a costly trap: a one-matrix quantize
+// took 6600 faults. Grow the heap once now, advise it, and hand it back to malloc: later blocks
+// land in it and fault 2 MiB at a time.
 void reserveHugePageHeap()
 {
     const auto brkBefore = reinterpret_cast<std::uintptr_t>(::sbrk(0));
