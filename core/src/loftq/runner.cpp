@@ -169,10 +169,10 @@ private:
         return work;
     }
     // The heap the first quantized target touches: W and the residual (later Q) in float32, the
-    // codes of two steps, the exported backbone's 16-bit copy.
+    // codes of two steps (the best so far and the current one).
     std::size_t firstTargetHeapBytes() const
     {
-        constexpr std::size_t kHeapBytesPerWeight = 4 + 4 + 1 + 1 + 2;
+        constexpr std::size_t kHeapBytesPerWeight = 4 + 4 + 1 + 1;
         for (const auto& tensor : cp_.tensors())
             if (const auto it = quantized_.find(tensor.info.name); it != quantized_.end())
                 return std::size_t(it->second->layer.elements()) * kHeapBytesPerWeight;
